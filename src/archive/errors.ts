@@ -1,0 +1,81 @@
+// Step Functions Retry/Catch match on these `name`s, so they are part of the workflow contract: keep them stable.
+
+/** Options every archive error accepts, so the underlying failure travels with it. */
+export interface ArchiveErrorOptions {
+  cause?: unknown;
+}
+
+/** A backup name that cannot become an object-store key or a Kubernetes-style name. */
+export class InvalidBackupNameError extends Error {
+  constructor(
+    readonly backupName: string,
+    reason: string,
+    options: ArchiveErrorOptions = {},
+  ) {
+    super(`backup name ${JSON.stringify(backupName)}: ${reason}`, options);
+    this.name = 'InvalidBackupNameError';
+  }
+}
+
+/** An entry whose resource, group, namespace or name cannot be placed in the archive layout. */
+export class InvalidArchiveEntryError extends Error {
+  constructor(
+    readonly field: 'resource' | 'group' | 'namespace' | 'name' | 'object',
+    readonly value: unknown,
+    reason: string,
+    options: ArchiveErrorOptions = {},
+  ) {
+    super(`archive entry ${field} ${JSON.stringify(value)}: ${reason}`, options);
+    this.name = 'InvalidArchiveEntryError';
+  }
+}
+
+/** One problem found in a manifest: the dotted field path and what is wrong with it. */
+export interface ManifestIssue {
+  path: string;
+  message: string;
+}
+
+const MAX_ISSUES_IN_MESSAGE = 5;
+
+/** A manifest.json that is not valid JSON or does not match the manifest schema. */
+export class InvalidManifestError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: readonly ManifestIssue[],
+    options: ArchiveErrorOptions = {},
+  ) {
+    const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `${i.path}: ${i.message}`);
+    const more =
+      issues.length > MAX_ISSUES_IN_MESSAGE ? ` (and ${issues.length - MAX_ISSUES_IN_MESSAGE} more)` : '';
+    super(`manifest ${source}: ${shown.join('; ')}${more}`, options);
+    this.name = 'InvalidManifestError';
+  }
+}
+
+/** A manifest or archive written in a format whose major version this reader does not understand. */
+export class UnsupportedFormatVersionError extends Error {
+  constructor(
+    readonly source: string,
+    readonly found: string | undefined,
+    readonly supported: string,
+    options: ArchiveErrorOptions = {},
+  ) {
+    const what =
+      found === undefined ? 'has no format version' : `has format version ${JSON.stringify(found)}`;
+    super(`${source}: ${what}, this reader supports ${supported.split('.')[0]}.x (${supported})`, options);
+    this.name = 'UnsupportedFormatVersionError';
+  }
+}
+
+/** An archive part whose bytes do not match its manifest, or whose gzip/tar/JSON structure is broken. */
+export class ArchiveIntegrityError extends Error {
+  constructor(
+    readonly part: string,
+    detail: string,
+    options: ArchiveErrorOptions = {},
+  ) {
+    super(`${part}: ${detail}`, options);
+    this.name = 'ArchiveIntegrityError';
+  }
+}

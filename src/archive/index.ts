@@ -1,0 +1,45 @@
+// The backup format: object-store layout, manifest.json, and the streaming gzip'd tar writer and reader.
+export {
+  type ArchiveErrorOptions,
+  ArchiveIntegrityError,
+  InvalidArchiveEntryError,
+  InvalidBackupNameError,
+  InvalidManifestError,
+  type ManifestIssue,
+  UnsupportedFormatVersionError,
+} from './errors.ts';
+export {
+  ARCHIVE_FORMAT_VERSION,
+  type BackupKeys,
+  backupKeys,
+  backupsPrefix,
+  type EntryLocation,
+  entryPath,
+  parseEntryPath,
+  resourceKey,
+  VERSION_ENTRY_PATH,
+  validateBackupName,
+} from './layout.ts';
+export {
+  type ArchivePart,
+  type BackupManifest,
+  type BackupManifestInput,
+  type BackupPhase,
+  backupManifestSchema,
+  backupPhases,
+  majorOf,
+  parseManifest,
+  parseManifestJson,
+  type SnapshotState,
+  serializeManifest,
+  snapshotStates,
+  type VolumeSnapshotRecord,
+} from './manifest.ts';
+export { type ExpectedPart, readArchive, verifyArchive } from './reader.ts';
+export {
+  type ArchiveEntry,
+  type ArchiveSummary,
+  ArchiveWriter,
+  type ArchiveWriterOptions,
+  DEFAULT_GZIP_LEVEL,
+} from './writer.ts';

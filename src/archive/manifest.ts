@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { InvalidManifestError, type ManifestIssue, UnsupportedFormatVersionError } from './errors.ts';
+import { ARCHIVE_FORMAT_VERSION, validateBackupName } from './layout.ts';
+
+const VERSION = /^(\d+)\.(\d+)\.(\d+)$/;
+
+const isoTime = z.iso.datetime({
+  offset: true,
+  error: 'expected an ISO 8601 date-time like 2024-05-01T12:00:00Z',
+});
+const count = z.number().int().nonnegative();
+const region = z.string().min(1);
+
+/** The phases a finished backup can end in. */
+export const backupPhases = ['Completed', 'PartiallyFailed', 'Failed'] as const;
+/** How a backup ended: every object archived, some failed (see warnings), or nothing usable. */
+export type BackupPhase = (typeof backupPhases)[number];
+
+/** EC2 snapshot states, as DescribeSnapshots reports them. */
+export const snapshotStates = ['pending', 'completed', 'error', 'recoverable', 'recovering'] as const;
+/** The state of one EBS snapshot or of one of its cross-region copies. */
+export type SnapshotState = (typeof snapshotStates)[number];
+
+const archivePartSchema = z.object({
+  name: z.string().regex(/^[^/]+$/, 'expected a file name without "/"'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters'),
+  size: count,
+});
+
+const snapshotCopySchema = z.object({
+  region,
+  snapshotId: z.string().min(1),
+  state: z.enum(snapshotStates),
+});
+
+const volumeSnapshotSchema = z.object({
+  persistentVolume: z.string().min(1),
+  volumeId: z.string().min(1),
+  snapshotId: z.string().min(1),
+  region,
+  sizeGiB: z.number().int().positive().optional(),
+  state: z.enum(snapshotStates),
+  copies: z.array(snapshotCopySchema).optional(),
+});
+
+const filtersSchema = z.object({
+  includeNamespaces: z.array(z.string()).optional(),
+  excludeNamespaces: z.array(z.string()).optional(),
+  includeResources: z.array(z.string()).optional(),
+  excludeResources: z.array(z.string()).optional(),
+  labelSelector: z.string().optional(),
+});
+
+/** The schema of `<prefix>/backups/<name>/manifest.json`. */
+export const backupManifestSchema = z
+  .object({
+    formatVersion: z.string().regex(VERSION, 'expected a version like 1.1.0'),
+    name: z.string().superRefine((name, ctx) => {
+      try {
+        validateBackupName(name);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+    cluster: z.object({
+      name: z.string().min(1),
+      server: z.string().optional(),
+      kubernetesVersion: z.string().optional(),
+    }),
+    created: isoTime,
+    completed: isoTime,
+    filters: filtersSchema.default({}),
+    counts: z.record(z.string().min(1), count),
+    totalObjects: count,
+    parts: z.array(archivePartSchema),
+    volumeSnapshots: z.array(volumeSnapshotSchema).default([]),
+    sourceRegion: region.optional(),
+    copiedRegions: z.array(region).default([]),
+    phase: z.enum(backupPhases),
+    warnings: z.array(z.string()).default([]),
+  })
+  .superRefine((manifest, ctx) => {
+    // Cross-field checks catch a manifest that was hand-edited or assembled from two different runs.
+    const sum = Object.values(manifest.counts).reduce((a, b) => a + b, 0);
+    if (sum !== manifest.totalObjects) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['totalObjects'],
+        message: `is ${manifest.totalObjects} but counts add up to ${sum}`,
+      });
+    }
+    if (Date.parse(manifest.completed) < Date.parse(manifest.created)) {
+      ctx.addIssue({ code: 'custom', path: ['completed'], message: 'is before created' });
+    }
+    const names = manifest.parts.map((part) => part.name);
+    names.forEach((name, index) => {
+      if (names.indexOf(name) !== index) {
+        ctx.addIssue({ code: 'custom', path: ['parts', index, 'name'], message: `duplicate part ${name}` });
+      }
+    });
+  });
+
+/** A validated manifest.json, defaults filled in. */
+export type BackupManifest = z.output<typeof backupManifestSchema>;
+/** What a writer may hand to serializeManifest: the manifest with defaulted fields optional. */
+export type BackupManifestInput = z.input<typeof backupManifestSchema>;
+/** One archive part as the manifest records it. */
+export type ArchivePart = BackupManifest['parts'][number];
+/** One EBS snapshot of a persistent volume as the manifest records it. */
+export type VolumeSnapshotRecord = BackupManifest['volumeSnapshots'][number];
+
+/** Validates a parsed manifest.json; `source` (e.g. its s3:// URL) names it in every error. */
+export function parseManifest(json: unknown, source: string): BackupManifest {
+  // The major version is checked first: a newer major may have reshaped fields, and "unsupported version"
+  // is the useful message then, not a list of schema complaints.
+  const found = formatVersionOf(json);
+  if (found !== undefined && majorOf(found) !== majorOf(ARCHIVE_FORMAT_VERSION)) {
+    throw new UnsupportedFormatVersionError(`manifest ${source}`, found, ARCHIVE_FORMAT_VERSION);
+  }
+  const result = backupManifestSchema.safeParse(json);
+  if (!result.success) {
+    throw new InvalidManifestError(source, result.error.issues.map(toIssue), { cause: result.error });
+  }
+  return result.data;
+}
+
+/** Parses and validates the raw text of a manifest.json. */
+export function parseManifestJson(text: string | Uint8Array, source: string): BackupManifest {
+  const raw = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new InvalidManifestError(
+      source,
+      [{ path: '(root)', message: `not valid JSON: ${(error as Error).message}` }],
+      {
+        cause: error,
+      },
+    );
+  }
+  return parseManifest(json, source);
+}
+
+/** Validates a manifest and renders it as manifest.json text, so an invalid manifest is never stored. */
+export function serializeManifest(manifest: BackupManifestInput, target: string): string {
+  return `${JSON.stringify(parseManifest(manifest, target), null, 2)}\n`;
+}
+
+/** The major component of a `major.minor.patch` version, or undefined when it is not one. */
+export function majorOf(version: string): number | undefined {
+  const match = VERSION.exec(version.trim());
+  return match ? Number(match[1]) : undefined;
+}
+
+function formatVersionOf(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const version = (json as { formatVersion?: unknown }).formatVersion;
+  return typeof version === 'string' && VERSION.test(version) ? version : undefined;
+}
+
+function toIssue(issue: z.core.$ZodIssue): ManifestIssue {
+  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+  // Zod prefixes type errors with "Invalid input: "; the field path already says where, so keep the substance.
+  return { path, message: issue.message.replace(/^Invalid input: /, '') };
+}
