@@ -74,6 +74,7 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
 function nonNegativeInteger(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${flag} must be a non-negative integer, got '${text}'`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${flag} must be a non-negative integer, got '${text}'`);
   return value;
 }

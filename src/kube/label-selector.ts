@@ -94,7 +94,7 @@ export function parseFieldSelector(text: string, supportedFields: readonly strin
     requirements.push({
       field: split.field,
       operator: split.operator,
-      value: unescapeFieldValue(split.value),
+      value: unescapeFieldValue(split.rawValue),
     });
   }
   // Fields are checked after the whole selector parsed, the order kube-apiserver reports errors in.
@@ -392,18 +392,20 @@ function splitFieldTerms(text: string): string[] {
   return terms;
 }
 
+const FIELD_OPERATORS = [
+  ['!=', 'NotEquals'],
+  ['==', 'Equals'],
+  ['=', 'Equals'],
+] as const;
+
 /** Splits at the first operator; field names cannot be escaped, so the first `!=`, `==` or `=` wins. */
-function splitFieldTerm(
-  term: string,
-): { field: string; operator: FieldRequirement['operator']; value: string } | undefined {
+function splitFieldTerm(term: string): (Omit<FieldRequirement, 'value'> & { rawValue: string }) | undefined {
   for (let index = 0; index < term.length; index += 1) {
-    const rest = term.slice(index);
-    if (rest.startsWith('!='))
-      return { field: term.slice(0, index), operator: 'NotEquals', value: term.slice(index + 2) };
-    if (rest.startsWith('=='))
-      return { field: term.slice(0, index), operator: 'Equals', value: term.slice(index + 2) };
-    if (rest.startsWith('='))
-      return { field: term.slice(0, index), operator: 'Equals', value: term.slice(index + 1) };
+    for (const [symbol, operator] of FIELD_OPERATORS) {
+      if (term.startsWith(symbol, index)) {
+        return { field: term.slice(0, index), operator, rawValue: term.slice(index + symbol.length) };
+      }
+    }
   }
   return undefined;
 }

@@ -392,7 +392,7 @@ describe('parseFieldSelector', () => {
 
 describe('matchesFields', () => {
   const pod: Record<string, string> = { 'metadata.name': 'web-0', 'status.phase': 'Running' };
-  const valueOf = (field: string) => pod[field];
+  const podField = (field: string) => pod[field];
   const fields = ['metadata.name', 'status.phase', 'spec.nodeName'];
 
   it.each([
@@ -411,7 +411,7 @@ describe('matchesFields', () => {
     const requirements = parseFieldSelector(selector, fields);
 
     // Act
-    const result = matchesFields(requirements, valueOf);
+    const result = matchesFields(requirements, podField);
 
     // Assert
     expect(result).toBe(expected);

@@ -78,18 +78,38 @@ export const apiErrors = {
       `Operation cannot be fulfilled on ${qualifiedResource(resource, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
       { name, group: group || undefined, kind: resource },
     ),
-  invalid: (kind: string, group: string, name: string, field: string, detail: string, causeReason = 'FieldValueRequired') =>
-    new KubeApiError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${field}: ${detail}`, {
-      name,
-      group: group || undefined,
-      kind,
-      causes: [{ reason: causeReason, message: detail, field }],
-    }),
+  invalid: (
+    kind: string,
+    group: string,
+    name: string,
+    field: string,
+    detail: string,
+    causeReason = 'FieldValueRequired',
+  ) =>
+    new KubeApiError(
+      422,
+      'Invalid',
+      `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${field}: ${detail}`,
+      {
+        name,
+        group: group || undefined,
+        kind,
+        causes: [{ reason: causeReason, message: detail, field }],
+      },
+    ),
   badRequest: (message: string) => new KubeApiError(400, 'BadRequest', message),
   methodNotAllowed: (verb: string, resource: string) =>
-    new KubeApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${verb} ${resource})`),
+    new KubeApiError(
+      405,
+      'MethodNotAllowed',
+      `the server does not allow this method on the requested resource (${verb} ${resource})`,
+    ),
   unsupportedMediaType: (contentType: string) =>
-    new KubeApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${contentType})`),
+    new KubeApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${contentType})`,
+    ),
   expiredContinue: () =>
     new KubeApiError(
       410,
@@ -97,7 +117,10 @@ export const apiErrors = {
       'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
     ),
   tooManyRequests: (retryAfterSeconds: number) =>
-    new KubeApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds }),
-  internal: (message: string) => new KubeApiError(500, 'InternalError', `Internal error occurred: ${message}`),
+    new KubeApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', {
+      retryAfterSeconds,
+    }),
+  internal: (message: string) =>
+    new KubeApiError(500, 'InternalError', `Internal error occurred: ${message}`),
   unauthorized: () => new KubeApiError(401, 'Unauthorized', 'Unauthorized'),
 };

@@ -115,8 +115,20 @@ export class SimulatorControllers implements ResourceHooks {
     const time = kubeTime(this.now());
     crd.status = {
       conditions: [
-        { type: 'NamesAccepted', status: 'True', lastTransitionTime: time, reason: 'NoConflicts', message: 'no conflicts found' },
-        { type: 'Established', status: 'True', lastTransitionTime: time, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+        {
+          type: 'NamesAccepted',
+          status: 'True',
+          lastTransitionTime: time,
+          reason: 'NoConflicts',
+          message: 'no conflicts found',
+        },
+        {
+          type: 'Established',
+          status: 'True',
+          lastTransitionTime: time,
+          reason: 'InitialNamesAccepted',
+          message: 'the initial names have been accepted',
+        },
       ],
       acceptedNames: spec.names,
       storedVersions: (Array.isArray(spec.versions) ? spec.versions : [])
@@ -133,7 +145,9 @@ export class SimulatorControllers implements ResourceHooks {
     const group = String(spec.group);
     const plural = String(names.plural);
     const kind = String(names.kind);
-    const versions = (Array.isArray(spec.versions) ? spec.versions : []).filter(isRecord).filter((v) => v.served !== false);
+    const versions = (Array.isArray(spec.versions) ? spec.versions : [])
+      .filter(isRecord)
+      .filter((v) => v.served !== false);
     this.catalog.removeCustomResource(group, plural);
     this.catalog.addCustomResource(
       group,
@@ -149,9 +163,23 @@ export class SimulatorControllers implements ResourceHooks {
           ...(Array.isArray(names.shortNames) ? { shortNames: names.shortNames.map(String) } : {}),
           ...(Array.isArray(names.categories) ? { categories: names.categories.map(String) } : {}),
           subresources: [
-            ...('status' in sub ? [{ subresource: 'status', responseKind: { group, version, kind }, verbs: ['get', 'patch', 'update'] }] : []),
+            ...('status' in sub
+              ? [
+                  {
+                    subresource: 'status',
+                    responseKind: { group, version, kind },
+                    verbs: ['get', 'patch', 'update'],
+                  },
+                ]
+              : []),
             ...('scale' in sub
-              ? [{ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] }]
+              ? [
+                  {
+                    subresource: 'scale',
+                    responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+                    verbs: ['get', 'patch', 'update'],
+                  },
+                ]
               : []),
           ],
         };
@@ -211,21 +239,31 @@ function workloadId(storageKey: string, object: KubeObject): string {
 
 function isEstablished(crd: KubeObject): boolean {
   const conditions = crd.status?.conditions;
-  return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === 'Established' && c.status === 'True');
+  return (
+    Array.isArray(conditions) &&
+    conditions.some((c) => isRecord(c) && c.type === 'Established' && c.status === 'True')
+  );
 }
 
 /** Pods a node can run: its allocatable pods while Ready and schedulable, else none. */
 function nodeCapacity(node: KubeObject): number {
   if (node.spec?.unschedulable === true) return 0;
   const conditions = node.status?.conditions;
-  const ready = Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === 'Ready' && c.status === 'True');
+  const ready =
+    Array.isArray(conditions) &&
+    conditions.some((c) => isRecord(c) && c.type === 'Ready' && c.status === 'True');
   if (!ready) return 0;
   const allocatable = isRecord(node.status?.allocatable) ? node.status.allocatable.pods : undefined;
   const pods = Number.parseInt(String(allocatable ?? DEFAULT_PODS_PER_NODE), 10);
   return Number.isFinite(pods) ? pods : DEFAULT_PODS_PER_NODE;
 }
 
-function workloadStatus(storageKey: string, object: KubeObject, desired: number, ready: number): Record<string, unknown> {
+function workloadStatus(
+  storageKey: string,
+  object: KubeObject,
+  desired: number,
+  ready: number,
+): Record<string, unknown> {
   const observedGeneration = object.metadata.generation ?? 1;
   const readyFields = ready > 0 ? { readyReplicas: ready, availableReplicas: ready } : {};
   if (storageKey === 'deployments.apps') {
@@ -241,13 +279,21 @@ function workloadStatus(storageKey: string, object: KubeObject, desired: number,
           type: 'Available',
           status: available ? 'True' : 'False',
           reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-          message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+          message: available
+            ? 'Deployment has minimum availability.'
+            : 'Deployment does not have minimum availability.',
         },
       ],
     };
   }
   if (storageKey === 'statefulsets.apps') {
-    return { observedGeneration, replicas: desired, currentReplicas: desired, updatedReplicas: desired, ...readyFields };
+    return {
+      observedGeneration,
+      replicas: desired,
+      currentReplicas: desired,
+      updatedReplicas: desired,
+      ...readyFields,
+    };
   }
   return { observedGeneration, replicas: desired, fullyLabeledReplicas: desired, ...readyFields };
 }

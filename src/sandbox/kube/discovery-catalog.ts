@@ -12,7 +12,10 @@ export interface ResourceInfo {
   shortNames?: readonly string[];
   categories?: readonly string[];
   /** Subresource name → its kind and verbs (status, scale, …). */
-  subresources: ReadonlyMap<string, { kind: string; group: string; version: string; verbs: readonly string[] }>;
+  subresources: ReadonlyMap<
+    string,
+    { kind: string; group: string; version: string; verbs: readonly string[] }
+  >;
   /** `resource.group`: one table per group/resource, whatever version a client uses. */
   storageKey: string;
 }
@@ -203,7 +206,11 @@ export class DiscoveryCatalog {
 
   /** GET /apis */
   apiGroupList(): unknown {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...this.groups.keys()].map((g) => this.apiGroupBody(g)) };
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [...this.groups.keys()].map((g) => this.apiGroupBody(g)),
+    };
   }
 
   /** GET /apis/<group>, or undefined for an unknown group. */
@@ -214,7 +221,10 @@ export class DiscoveryCatalog {
 
   private apiGroupBody(name: string): Record<string, unknown> {
     const group = this.groups.get(name);
-    const versions = (group?.versions ?? []).map((v) => ({ groupVersion: `${name}/${v.version}`, version: v.version }));
+    const versions = (group?.versions ?? []).map((v) => ({
+      groupVersion: `${name}/${v.version}`,
+      version: v.version,
+    }));
     return { name, versions, preferredVersion: versions[0] };
   }
 
@@ -264,7 +274,14 @@ export class DiscoveryCatalog {
       kind: 'APIGroupDiscoveryList',
       apiVersion: 'apidiscovery.k8s.io/v2',
       metadata: {},
-      items: [{ metadata: {}, versions: [{ version: 'v1', resources: coreAsAggregated(this.coreResources), freshness: 'Current' }] }],
+      items: [
+        {
+          metadata: {},
+          versions: [
+            { version: 'v1', resources: coreAsAggregated(this.coreResources), freshness: 'Current' },
+          ],
+        },
+      ],
     };
   }
 

@@ -32,12 +32,17 @@ export interface HandlerContext {
 }
 
 /** Serves one HTTP request the way kube-apiserver would. */
-export async function handleKubeRequest(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleKubeRequest(
+  ctx: HandlerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sandbox');
   const method = (req.method ?? 'GET').toUpperCase();
   let facts: RequestFacts = { verb: 'discovery', path: url.pathname };
   try {
-    if (ctx.token !== undefined && req.headers.authorization !== `Bearer ${ctx.token}`) throw apiErrors.unauthorized();
+    if (ctx.token !== undefined && req.headers.authorization !== `Bearer ${ctx.token}`)
+      throw apiErrors.unauthorized();
     const target = resolveResource(ctx.catalog, url.pathname, method, url.searchParams);
     facts = target
       ? {
@@ -61,14 +66,20 @@ export async function handleKubeRequest(ctx: HandlerContext, req: IncomingMessag
       serveWatch(ctx, target, url.searchParams, res);
       return;
     }
-    const body = ['POST', 'PUT', 'PATCH'].includes(method) || (method === 'DELETE' && hasBody(req)) ? await readBody(req) : undefined;
+    const body =
+      ['POST', 'PUT', 'PATCH'].includes(method) || (method === 'DELETE' && hasBody(req))
+        ? await readBody(req)
+        : undefined;
     const result = serveResource(ctx, target, method, url.searchParams, req, body);
     send(res, result.status, result.body, result.contentType, reset);
   } catch (error) {
     const apiError =
-      error instanceof KubeApiError ? error : apiErrors.internal(error instanceof Error ? error.message : String(error));
+      error instanceof KubeApiError
+        ? error
+        : apiErrors.internal(error instanceof Error ? error.message : String(error));
     const headers: Record<string, string> = {};
-    if (apiError.details?.retryAfterSeconds !== undefined) headers['Retry-After'] = String(apiError.details.retryAfterSeconds);
+    if (apiError.details?.retryAfterSeconds !== undefined)
+      headers['Retry-After'] = String(apiError.details.retryAfterSeconds);
     send(res, apiError.code, JSON.stringify(apiError.toStatus()), 'application/json', false, headers);
   }
 }
@@ -113,7 +124,11 @@ function resolveResource(
   if (!catalog.hasGroupVersion(group, version)) throw apiErrors.pathNotFound();
   let namespace = '';
   // /namespaces/<ns>/<resource>/… unless it is the namespaces resource itself (or one of its subresources).
-  if (rest[0] === 'namespaces' && rest.length >= 3 && catalog.lookup(group, version, rest[2] as string)?.namespaced) {
+  if (
+    rest[0] === 'namespaces' &&
+    rest.length >= 3 &&
+    catalog.lookup(group, version, rest[2] as string)?.namespaced
+  ) {
     namespace = rest[1] as string;
     rest = rest.slice(2);
   }
@@ -123,7 +138,8 @@ function resolveResource(
   if (subresource !== undefined && !info.subresources.has(subresource)) throw apiErrors.pathNotFound();
   const verb = verbOf(method, name !== undefined, query);
   const allowed = subresource ? info.subresources.get(subresource)?.verbs : info.verbs;
-  if (!allowed?.includes(verb)) throw apiErrors.methodNotAllowed(method, `${info.resource}${subresource ? `/${subresource}` : ''}`);
+  if (!allowed?.includes(verb))
+    throw apiErrors.methodNotAllowed(method, `${info.resource}${subresource ? `/${subresource}` : ''}`);
   return { info, namespace, name, subresource, verb };
 }
 
@@ -142,7 +158,11 @@ function verbOf(method: string, named: boolean, query: URLSearchParams): KubeVer
     case 'DELETE':
       return named ? 'delete' : 'deletecollection';
     default:
-      throw new KubeApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`);
+      throw new KubeApiError(
+        405,
+        'MethodNotAllowed',
+        `the server does not allow this method on the requested resource (${method})`,
+      );
   }
 }
 
@@ -175,14 +195,22 @@ function serveResource(
   if (subresource === 'scale') {
     const objName = name as string;
     if (target.verb === 'get') return json(200, api.getScale(info, namespace, objName));
-    if (target.verb === 'update') return json(200, api.updateScale(info, namespace, objName, { body: body() }, dryRun));
-    return json(200, api.updateScale(info, namespace, objName, { patchType: patchType(contentType), patch: body() }, dryRun));
+    if (target.verb === 'update')
+      return json(200, api.updateScale(info, namespace, objName, { body: body() }, dryRun));
+    return json(
+      200,
+      api.updateScale(info, namespace, objName, { patchType: patchType(contentType), patch: body() }, dryRun),
+    );
   }
   if (subresource === 'status') {
     const objName = name as string;
     if (target.verb === 'get') return objectAnswer(200, api.get(info, namespace, objName));
-    if (target.verb === 'update') return objectAnswer(200, api.updateStatus(info, namespace, objName, body(), dryRun));
-    return objectAnswer(200, api.patch(info, namespace, objName, patchType(contentType), body(), 'status', dryRun));
+    if (target.verb === 'update')
+      return objectAnswer(200, api.updateStatus(info, namespace, objName, body(), dryRun));
+    return objectAnswer(
+      200,
+      api.patch(info, namespace, objName, patchType(contentType), body(), 'status', dryRun),
+    );
   }
   if (subresource !== undefined) throw apiErrors.methodNotAllowed(method, `${info.resource}/${subresource}`);
 
@@ -196,7 +224,10 @@ function serveResource(
     case 'update':
       return objectAnswer(200, api.update(info, namespace, name as string, body(), dryRun));
     case 'patch':
-      return objectAnswer(200, api.patch(info, namespace, name as string, patchType(contentType), body(), 'main', dryRun));
+      return objectAnswer(
+        200,
+        api.patch(info, namespace, name as string, patchType(contentType), body(), 'main', dryRun),
+      );
     case 'delete':
       return json(200, api.delete(info, namespace, name as string, rawBody ? body() : undefined, dryRun));
     case 'deletecollection': {
@@ -208,13 +239,23 @@ function serveResource(
   }
 }
 
-function serveList(ctx: HandlerContext, info: ResourceInfo, namespace: string, options: ListOptions, accept: string): Answer {
+function serveList(
+  ctx: HandlerContext,
+  info: ResourceInfo,
+  namespace: string,
+  options: ListOptions,
+  accept: string,
+): Answer {
   const page = ctx.api.list(info, namespace, options);
   const metadata: Record<string, unknown> = { resourceVersion: String(page.resourceVersion) };
   if (page.continueToken) metadata.continue = page.continueToken;
   if (page.remainingItemCount !== undefined) metadata.remainingItemCount = page.remainingItemCount;
   if (accept.includes('as=Table')) {
-    return { status: 200, body: JSON.stringify(toTable(ctx, info, page.items, metadata)), contentType: TABLE_CONTENT_TYPE };
+    return {
+      status: 200,
+      body: JSON.stringify(toTable(ctx, info, page.items, metadata)),
+      contentType: TABLE_CONTENT_TYPE,
+    };
   }
   // Objects are kept as JSON text: the list is assembled without parsing them again.
   const head = `{"apiVersion":${JSON.stringify(apiVersionOf(info))},"kind":${JSON.stringify(`${info.kind}List`)},"metadata":${JSON.stringify(metadata)},"items":[`;
@@ -223,14 +264,25 @@ function serveList(ctx: HandlerContext, info: ResourceInfo, namespace: string, o
 }
 
 /** The server-side printing kubectl asks for: NAME and AGE columns (plus NAMESPACE when listing all). */
-function toTable(ctx: HandlerContext, info: ResourceInfo, items: ReturnType<ResourceApi['list']>['items'], metadata: Record<string, unknown>) {
+function toTable(
+  ctx: HandlerContext,
+  info: ResourceInfo,
+  items: ReturnType<ResourceApi['list']>['items'],
+  metadata: Record<string, unknown>,
+) {
   const now = Date.now();
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata,
     columnDefinitions: [
-      { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
+      {
+        name: 'Name',
+        type: 'string',
+        format: 'name',
+        description: 'Name must be unique within a namespace.',
+        priority: 0,
+      },
       { name: 'Age', type: 'string', format: '', description: 'CreationTimestamp', priority: 0 },
     ],
     rows: items.map((item) => {
@@ -252,7 +304,12 @@ function humanAge(ms: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-function serveWatch(ctx: HandlerContext, target: ResourceRequest, query: URLSearchParams, res: ServerResponse): void {
+function serveWatch(
+  ctx: HandlerContext,
+  target: ResourceRequest,
+  query: URLSearchParams,
+  res: ServerResponse,
+): void {
   const { info, namespace } = target;
   const options = listOptions(query);
   // Validates the selectors once (a bad one is a 400, not a broken stream).
@@ -298,7 +355,13 @@ function serveWatch(ctx: HandlerContext, target: ResourceRequest, query: URLSear
   });
 }
 
-function serveNonResource(ctx: HandlerContext, path: string, req: IncomingMessage, res: ServerResponse, method: string): void {
+function serveNonResource(
+  ctx: HandlerContext,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+): void {
   if (method !== 'GET') throw apiErrors.methodNotAllowed(method, path);
   const accept = req.headers.accept ?? '';
   const wantsAggregated = /as=APIGroupDiscoveryList/.test(accept) && /v=v2(?!beta)/.test(accept);
@@ -319,7 +382,8 @@ function serveNonResource(ctx: HandlerContext, path: string, req: IncomingMessag
     body = wantsAggregated ? catalog.aggregatedGroups() : catalog.apiGroupList();
     if (wantsAggregated) contentType = AGGREGATED_CONTENT_TYPE;
   } else if (parts[0] === 'apis' && parts.length === 2) body = catalog.apiGroup(parts[1] as string);
-  else if (parts[0] === 'apis' && parts.length === 3) body = catalog.apiResourceList(parts[1] as string, parts[2] as string);
+  else if (parts[0] === 'apis' && parts.length === 3)
+    body = catalog.apiResourceList(parts[1] as string, parts[2] as string);
   if (body === undefined) throw apiErrors.pathNotFound();
   send(res, 200, JSON.stringify(body), contentType);
 }
@@ -355,7 +419,9 @@ function parseBody(raw: string | undefined, contentType: string): unknown {
   try {
     return contentType.endsWith('yaml') ? parseYaml(raw) : JSON.parse(raw);
   } catch (error) {
-    throw apiErrors.badRequest(`the request body is not valid ${contentType.endsWith('yaml') ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    throw apiErrors.badRequest(
+      `the request body is not valid ${contentType.endsWith('yaml') ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -368,7 +434,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new KubeApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    if (size > MAX_BODY_BYTES)
+      throw new KubeApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -383,12 +450,19 @@ function send(
   headers: Record<string, string> = {},
 ): void {
   const bytes = Buffer.from(body);
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(bytes.length), ...headers });
   if (!resetMidway) {
+    res.writeHead(status, {
+      'Content-Type': contentType,
+      'Content-Length': String(bytes.length),
+      ...headers,
+    });
     res.end(bytes);
     return;
   }
-  // A connection reset mid-page: half the body, then the socket dies.
+  // A connection reset mid-page: half the body, then the socket dies. Sent chunked, as kube-apiserver
+  // streams large lists, because node-fetch (under @kubernetes/client-node) only notices a premature
+  // close on chunked bodies and would otherwise wait forever for the missing Content-Length bytes.
+  res.writeHead(status, { 'Content-Type': contentType, ...headers });
   res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
 }
 

@@ -56,7 +56,8 @@ export function labelSelectorText(selector: unknown): string {
   if (!isRecord(selector)) return '';
   const parts: string[] = [];
   const matchLabels = selector.matchLabels;
-  if (isRecord(matchLabels)) for (const [k, v] of Object.entries(matchLabels)) parts.push(`${k}=${String(v)}`);
+  if (isRecord(matchLabels))
+    for (const [k, v] of Object.entries(matchLabels)) parts.push(`${k}=${String(v)}`);
   const expressions = selector.matchExpressions;
   if (Array.isArray(expressions)) {
     for (const e of expressions) {

@@ -18,15 +18,20 @@ type JsonObject = Record<string, unknown>;
 
 /** Applies an RFC 7386 merge patch: null deletes, objects merge recursively, anything else replaces. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  return mergeInto(cloneJson(target), patch);
+}
+
+/** The merge itself, on a target this module already owns, so each level is copied only once. */
+function mergeInto(target: unknown, patch: unknown): unknown {
   if (!isObject(patch)) return cloneJson(patch);
-  const result: JsonObject = isObject(target) ? (cloneJson(target) as JsonObject) : {};
+  const result: JsonObject = isObject(target) ? target : {};
   for (const [name, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     if (value === null) {
       delete result[name];
     } else {
       const current = Object.hasOwn(result, name) ? result[name] : undefined;
-      setMember(result, name, applyMergePatch(current, value));
+      setMember(result, name, mergeInto(current, value));
     }
   }
   return result;
@@ -134,7 +139,7 @@ function applyOperation(document: unknown, operation: Operation): unknown {
       return replace(document, path.tokens, cloneJson(operation.value));
     case 'move': {
       const from = operation.from as Pointer;
-      const value = valueAt(document, from.tokens, 'from');
+      const value = valueAt(document, from, 'from');
       if (isSameOrAncestor(from.tokens, path.tokens)) {
         if (from.tokens.length === path.tokens.length) return document;
         throw new PointerError(`cannot move ${renderPointer(from.text)} into one of its own children`);
@@ -143,10 +148,10 @@ function applyOperation(document: unknown, operation: Operation): unknown {
     }
     case 'copy': {
       const from = operation.from as Pointer;
-      return add(document, path.tokens, cloneJson(valueAt(document, from.tokens, 'from')));
+      return add(document, path.tokens, cloneJson(valueAt(document, from, 'from')));
     }
     case 'test': {
-      const actual = valueAt(document, path.tokens, 'path');
+      const actual = valueAt(document, path, 'path');
       if (!jsonEqual(actual, operation.value)) {
         throw new PointerError(
           `test failed: expected ${abbreviate(operation.value)}, found ${abbreviate(actual)}`,
@@ -158,12 +163,15 @@ function applyOperation(document: unknown, operation: Operation): unknown {
 }
 
 /** The value at a pointer; `-` names no element, so it never resolves. */
-function valueAt(document: unknown, tokens: readonly string[], member: 'path' | 'from'): unknown {
+function valueAt(document: unknown, pointer: Pointer, member: 'path' | 'from'): unknown {
   let current = document;
-  for (const token of tokens) {
+  for (const token of pointer.tokens) {
     const next = child(current, token);
-    if (!next.found)
-      throw new PointerError(member === 'path' ? 'path does not exist' : '"from" path does not exist');
+    if (!next.found) {
+      throw new PointerError(
+        member === 'path' ? 'path does not exist' : `"from" path ${pointer.text} does not exist`,
+      );
+    }
     current = next.value;
   }
   return current;
@@ -185,7 +193,12 @@ function parentOf(
   document: unknown,
   tokens: readonly string[],
 ): { parent: JsonObject | unknown[]; last: string } {
-  const parent = valueAt(document, tokens.slice(0, -1), 'path');
+  let parent = document;
+  for (const token of tokens.slice(0, -1)) {
+    const next = child(parent, token);
+    if (!next.found) throw new PointerError('path does not exist');
+    parent = next.value;
+  }
   if (!Array.isArray(parent) && !isObject(parent)) {
     throw new PointerError(`path does not exist: parent is ${typeName(parent)}, not an object or array`);
   }

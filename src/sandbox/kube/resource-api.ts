@@ -9,7 +9,7 @@ import {
 import { apiErrors, KubeApiError } from './api-error.ts';
 import { type DiscoveryCatalog, groupVersion, type ResourceInfo } from './discovery-catalog.ts';
 import { isRecord, type KubeObject, labelSelectorText, readPath, writePath } from './kube-object.ts';
-import { objectKey, type ObjectStore, type StoredObject } from './object-store.ts';
+import { type ObjectStore, objectKey, type StoredObject } from './object-store.ts';
 import { applyJsonPatch, applyMergePatch } from './patch.ts';
 
 /** The namespaces every cluster starts with, and which may not be deleted. */
@@ -65,7 +65,9 @@ export class ResourceApi {
 
   /** The stored object, or a 404 naming it. */
   get(info: ResourceInfo, namespace: string, name: string): StoredObject {
-    const found = this.store.existingTable(info.storageKey)?.objects.get(objectKey(scopeOf(info, namespace), name));
+    const found = this.store
+      .existingTable(info.storageKey)
+      ?.objects.get(objectKey(scopeOf(info, namespace), name));
     if (!found) throw apiErrors.notFound(info.resource, info.group, name);
     return found;
   }
@@ -123,7 +125,13 @@ export class ResourceApi {
     const meta = object.metadata;
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
     if (!meta.name) {
-      throw apiErrors.invalid(info.kind, info.group, '', 'metadata.name', 'Required value: name or generateName is required');
+      throw apiErrors.invalid(
+        info.kind,
+        info.group,
+        '',
+        'metadata.name',
+        'Required value: name or generateName is required',
+      );
     }
     validateName(info, meta.name);
     if (info.namespaced) this.requireNamespace(namespace);
@@ -153,7 +161,9 @@ export class ResourceApi {
   update(info: ResourceInfo, namespace: string, name: string, body: unknown, dryRun = false): StoredObject {
     const object = this.checkBody(info, namespace, body);
     if (object.metadata.name !== undefined && object.metadata.name !== name) {
-      throw apiErrors.badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
+      throw apiErrors.badRequest(
+        `the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`,
+      );
     }
     object.metadata.name = name;
     const current = this.get(info, namespace, name);
@@ -161,7 +171,13 @@ export class ResourceApi {
   }
 
   /** PUT of the status subresource: only status changes. */
-  updateStatus(info: ResourceInfo, namespace: string, name: string, body: unknown, dryRun = false): StoredObject {
+  updateStatus(
+    info: ResourceInfo,
+    namespace: string,
+    name: string,
+    body: unknown,
+    dryRun = false,
+  ): StoredObject {
     const object = this.checkBody(info, namespace, body);
     const current = this.get(info, namespace, name);
     return this.replaceWith(info, namespace, current, object, 'status', dryRun);
@@ -182,7 +198,12 @@ export class ResourceApi {
     if (!exists && type === 'apply' && target === 'main') {
       // Server-side apply creates what does not exist yet.
       const body = isRecord(patch) ? patch : {};
-      return this.create(info, namespace, { ...body, metadata: { ...(isRecord(body.metadata) ? body.metadata : {}), name } }, dryRun);
+      return this.create(
+        info,
+        namespace,
+        { ...body, metadata: { ...(isRecord(body.metadata) ? body.metadata : {}), name } },
+        dryRun,
+      );
     }
     const current = this.get(info, namespace, name);
     const currentObject = this.parse(info, current);
@@ -191,7 +212,8 @@ export class ResourceApi {
       throw apiErrors.badRequest('the patch produced an object without metadata');
     }
     const next = patched as KubeObject;
-    const requestedVersion = isRecord(patch) && isRecord(patch.metadata) ? patch.metadata.resourceVersion : undefined;
+    const requestedVersion =
+      isRecord(patch) && isRecord(patch.metadata) ? patch.metadata.resourceVersion : undefined;
     if (requestedVersion === undefined) next.metadata.resourceVersion = String(current.resourceVersion);
     return this.replaceWith(info, namespace, current, next, target, dryRun);
   }
@@ -213,7 +235,9 @@ export class ResourceApi {
       spec: { replicas: Number(readPath(object, paths.spec) ?? 0) },
       status: {
         replicas: Number(readPath(object, paths.status) ?? 0),
-        selector: paths.selector ? String(readPath(object, paths.selector) ?? '') : labelSelectorText(object.spec?.selector),
+        selector: paths.selector
+          ? String(readPath(object, paths.selector) ?? '')
+          : labelSelectorText(object.spec?.selector),
       },
     };
   }
@@ -230,7 +254,14 @@ export class ResourceApi {
     const next = 'body' in change ? change.body : this.applyPatch(scale, change.patchType, change.patch);
     const replicas = isRecord(next) && isRecord(next.spec) ? next.spec.replicas : undefined;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw apiErrors.invalid('Scale', 'autoscaling', name, 'spec.replicas', `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, 'FieldValueInvalid');
+      throw apiErrors.invalid(
+        'Scale',
+        'autoscaling',
+        name,
+        'spec.replicas',
+        `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+        'FieldValueInvalid',
+      );
     }
     const requested = isRecord(next) && isRecord(next.metadata) ? next.metadata.resourceVersion : undefined;
     const current = this.get(info, namespace, name);
@@ -247,7 +278,8 @@ export class ResourceApi {
   delete(info: ResourceInfo, namespace: string, name: string, options: unknown, dryRun = false): KubeObject {
     const current = this.get(info, namespace, name);
     const object = this.parse(info, current);
-    const preconditions = isRecord(options) && isRecord(options.preconditions) ? options.preconditions : undefined;
+    const preconditions =
+      isRecord(options) && isRecord(options.preconditions) ? options.preconditions : undefined;
     if (preconditions?.uid !== undefined && preconditions.uid !== object.metadata.uid) {
       throw new KubeApiError(
         409,
@@ -255,14 +287,22 @@ export class ResourceApi {
         `Precondition failed: UID in precondition: ${String(preconditions.uid)}, UID in object meta: ${object.metadata.uid}`,
       );
     }
-    if (preconditions?.resourceVersion !== undefined && String(preconditions.resourceVersion) !== String(current.resourceVersion)) {
+    if (
+      preconditions?.resourceVersion !== undefined &&
+      String(preconditions.resourceVersion) !== String(current.resourceVersion)
+    ) {
       throw apiErrors.conflict(info.resource, info.group, name);
     }
     if (info.storageKey === NAMESPACES && UNDELETABLE_NAMESPACES.has(name)) {
-      throw new KubeApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
-        name,
-        kind: 'namespaces',
-      });
+      throw new KubeApiError(
+        403,
+        'Forbidden',
+        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+        {
+          name,
+          kind: 'namespaces',
+        },
+      );
     }
     if (dryRun) return object;
     if (info.storageKey === NAMESPACES) this.deleteNamespaceContents(name);
@@ -276,7 +316,12 @@ export class ResourceApi {
   }
 
   /** DELETE on a collection: every object the selectors match. */
-  deleteCollection(info: ResourceInfo, namespace: string, options: ListOptions, dryRun = false): KubeObject[] {
+  deleteCollection(
+    info: ResourceInfo,
+    namespace: string,
+    options: ListOptions,
+    dryRun = false,
+  ): KubeObject[] {
     const deleted: KubeObject[] = [];
     const { items } = this.list(info, namespace, { ...options, limit: undefined, continueToken: undefined });
     for (const item of items) deleted.push(this.delete(info, item.namespace, item.name, undefined, dryRun));
@@ -312,7 +357,11 @@ export class ResourceApi {
   ): StoredObject {
     const previous = this.parse(info, current);
     const requested = incoming.metadata.resourceVersion;
-    if (requested !== undefined && requested !== '' && String(requested) !== String(current.resourceVersion)) {
+    if (
+      requested !== undefined &&
+      requested !== '' &&
+      String(requested) !== String(current.resourceVersion)
+    ) {
       throw apiErrors.conflict(info.resource, info.group, current.name);
     }
     let next: KubeObject;
@@ -344,13 +393,23 @@ export class ResourceApi {
     return stored;
   }
 
-  private commit(info: ResourceInfo, namespace: string, object: KubeObject, type: 'ADDED' | 'MODIFIED'): StoredObject {
+  private commit(
+    info: ResourceInfo,
+    namespace: string,
+    object: KubeObject,
+    type: 'ADDED' | 'MODIFIED',
+  ): StoredObject {
     const stored = this.toStored(info, namespace, object, this.store.nextRevision());
     this.store.write(info.storageKey, stored, type);
     return stored;
   }
 
-  private toStored(info: ResourceInfo, namespace: string, object: KubeObject, revision: number): StoredObject {
+  private toStored(
+    info: ResourceInfo,
+    namespace: string,
+    object: KubeObject,
+    revision: number,
+  ): StoredObject {
     const apiVersion = groupVersion(info.group, info.version);
     const meta = object.metadata;
     meta.resourceVersion = String(revision);
@@ -384,11 +443,19 @@ export class ResourceApi {
       );
     }
     if (object.kind !== undefined && object.kind !== info.kind) {
-      throw apiErrors.badRequest(`the kind in the data (${String(object.kind)}) does not match the expected kind (${info.kind})`);
+      throw apiErrors.badRequest(
+        `the kind in the data (${String(object.kind)}) does not match the expected kind (${info.kind})`,
+      );
     }
     if (info.namespaced) {
-      if (object.metadata.namespace !== undefined && object.metadata.namespace !== '' && object.metadata.namespace !== namespace) {
-        throw apiErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (
+        object.metadata.namespace !== undefined &&
+        object.metadata.namespace !== '' &&
+        object.metadata.namespace !== namespace
+      ) {
+        throw apiErrors.badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       object.metadata.namespace = namespace;
     } else {
@@ -435,14 +502,22 @@ export class ResourceApi {
   }
 
   private allocateServiceAddresses(service: KubeObject): void {
-    const spec = (service.spec ??= {});
+    service.spec ??= {};
+    const spec = service.spec;
     const type = (spec.type as string | undefined) ?? 'ClusterIP';
     spec.type = type;
     if (type !== 'ExternalName') {
       const requested = spec.clusterIP as string | undefined;
       if (requested && requested !== 'None') {
         if (this.allocatedClusterIps.has(requested)) {
-          throw apiErrors.invalid('Service', '', service.metadata.name ?? '', 'spec.clusterIPs', `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: provided IP is already allocated`, 'FieldValueInvalid');
+          throw apiErrors.invalid(
+            'Service',
+            '',
+            service.metadata.name ?? '',
+            'spec.clusterIPs',
+            `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: provided IP is already allocated`,
+            'FieldValueInvalid',
+          );
         }
         this.allocatedClusterIps.add(requested);
       } else if (requested !== 'None') {
@@ -472,7 +547,14 @@ export class ResourceApi {
         if (next.spec) next.spec.clusterIP = before;
         if (next.spec) next.spec.clusterIPs = previous.spec?.clusterIPs;
       } else if (after !== before) {
-        throw apiErrors.invalid('Service', '', previous.metadata.name ?? '', 'spec.clusterIPs[0]', `Invalid value: []string{"${String(after)}"}: may not change once set`, 'FieldValueInvalid');
+        throw apiErrors.invalid(
+          'Service',
+          '',
+          previous.metadata.name ?? '',
+          'spec.clusterIPs[0]',
+          `Invalid value: []string{"${String(after)}"}: may not change once set`,
+          'FieldValueInvalid',
+        );
       }
     }
   }
@@ -502,7 +584,9 @@ export class ResourceApi {
 
   private scalePaths(info: ResourceInfo): { spec: string; status: string; selector?: string } {
     if (!this.isCustom(info)) return { spec: '.spec.replicas', status: '.status.replicas' };
-    const crd = this.store.existingTable(CRD_STORAGE_KEY)?.objects.get(objectKey('', `${info.resource}.${info.group}`));
+    const crd = this.store
+      .existingTable(CRD_STORAGE_KEY)
+      ?.objects.get(objectKey('', `${info.resource}.${info.group}`));
     const parsed = crd ? (JSON.parse(crd.json) as KubeObject) : undefined;
     const versions = Array.isArray(parsed?.spec?.versions) ? parsed.spec.versions : [];
     const version = versions.find((v) => isRecord(v) && v.name === info.version);
@@ -516,7 +600,11 @@ export class ResourceApi {
   }
 
   private isCustom(info: ResourceInfo): boolean {
-    return this.store.existingTable(CRD_STORAGE_KEY)?.objects.has(objectKey('', `${info.resource}.${info.group}`)) ?? false;
+    return (
+      this.store
+        .existingTable(CRD_STORAGE_KEY)
+        ?.objects.has(objectKey('', `${info.resource}.${info.group}`)) ?? false
+    );
   }
 }
 
@@ -529,7 +617,8 @@ function supportedFields(info: ResourceInfo): string[] {
   const fields = ['metadata.name', 'metadata.namespace'];
   if (info.storageKey === 'secrets') fields.push('type');
   if (info.storageKey === 'pods') fields.push('spec.nodeName', 'status.phase', 'spec.restartPolicy');
-  if (info.storageKey === 'events') fields.push('involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'reason', 'type');
+  if (info.storageKey === 'events')
+    fields.push('involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'reason', 'type');
   if (info.storageKey === 'nodes') fields.push('spec.unschedulable');
   return fields;
 }
@@ -556,21 +645,27 @@ function encodeContinue(token: ContinueToken): string {
 
 function decodeContinue(text: string): ContinueToken {
   try {
-    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<ContinueToken> & { v?: string };
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<ContinueToken> & {
+      v?: string;
+    };
     if (parsed.v === 'meta.k8s.io/v1' && typeof parsed.rv === 'number' && typeof parsed.start === 'string') {
       return { rv: parsed.rv, start: parsed.start, page: parsed.page ?? 1 };
     }
   } catch {
     // falls through to the API server's answer for a token it cannot read
   }
-  throw apiErrors.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  throw apiErrors.badRequest(
+    'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+  );
 }
 
 /** The page number a continue token is for, without validating it (fault injection reads it). */
 export function continuePage(text: string | undefined): number {
   if (!text) return 0;
   try {
-    return Number((JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { page?: number }).page ?? 0);
+    return Number(
+      (JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { page?: number }).page ?? 0,
+    );
   } catch {
     return 0;
   }
@@ -609,9 +704,17 @@ const LABEL_NAMED = new Set(['namespaces', 'services']);
 
 function validateName(info: ResourceInfo, name: string): void {
   const invalid = (detail: string) =>
-    apiErrors.invalid(info.kind, info.group, name, 'metadata.name', `Invalid value: "${name}": ${detail}`, 'FieldValueInvalid');
+    apiErrors.invalid(
+      info.kind,
+      info.group,
+      name,
+      'metadata.name',
+      `Invalid value: "${name}": ${detail}`,
+      'FieldValueInvalid',
+    );
   if (PATH_SEGMENT_NAMED.has(info.storageKey)) {
-    if (name === '.' || name === '..' || /[/%]/.test(name)) throw invalid(`may not contain '/' or '%' and may not be '.' or '..'`);
+    if (name === '.' || name === '..' || /[/%]/.test(name))
+      throw invalid(`may not contain '/' or '%' and may not be '.' or '..'`);
     return;
   }
   if (LABEL_NAMED.has(info.storageKey)) {
@@ -640,13 +743,17 @@ function validateCrd(crd: KubeObject): void {
   if (!names || typeof names.plural !== 'string') throw fail('spec.names.plural', 'Required value');
   if (typeof names.kind !== 'string') throw fail('spec.names.kind', 'Required value');
   if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') {
-    throw fail('spec.scope', `Unsupported value: ${JSON.stringify(spec.scope)}: supported values: "Cluster", "Namespaced"`);
+    throw fail(
+      'spec.scope',
+      `Unsupported value: ${JSON.stringify(spec.scope)}: supported values: "Cluster", "Namespaced"`,
+    );
   }
   if (name !== `${names.plural}.${spec.group}`) {
     throw fail('metadata.name', `Invalid value: "${name}": must be spec.names.plural+"."+spec.group`);
   }
   const versions = Array.isArray(spec.versions) ? spec.versions.filter(isRecord) : [];
-  if (versions.length === 0) throw fail('spec.versions', 'Required value: must have exactly one version marked as storage version');
+  if (versions.length === 0)
+    throw fail('spec.versions', 'Required value: must have exactly one version marked as storage version');
   if (versions.filter((v) => v.storage === true).length !== 1) {
     throw fail('spec.versions', 'Invalid value: must have exactly one version marked as storage version');
   }

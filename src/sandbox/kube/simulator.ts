@@ -159,11 +159,18 @@ export class KubeApiSimulator {
     const manifests: unknown[] = [];
     parseAllDocuments(text).forEach((doc, index) => {
       if (doc.errors.length > 0) {
-        throw new ManifestLoadError(`${source} document ${index + 1}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
+        throw new ManifestLoadError(
+          `${source} document ${index + 1}: ${doc.errors[0]?.message ?? 'invalid YAML'}`,
+        );
       }
       const value: unknown = doc.toJS();
       if (value === null || value === undefined) return;
-      if (isRecord(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+      if (
+        isRecord(value) &&
+        typeof value.kind === 'string' &&
+        value.kind.endsWith('List') &&
+        Array.isArray(value.items)
+      ) {
         manifests.push(...value.items);
       } else manifests.push(value);
     });
@@ -209,14 +216,19 @@ export class KubeApiSimulator {
       );
     }
     const metadata = isRecord(manifest.metadata) ? manifest.metadata : {};
-    const namespace = info.namespaced ? (typeof metadata.namespace === 'string' && metadata.namespace) || 'default' : '';
+    const namespace = info.namespaced
+      ? (typeof metadata.namespace === 'string' && metadata.namespace) || 'default'
+      : '';
     try {
       this.api.create(info, namespace, manifest);
     } catch (error) {
       const detail = error instanceof KubeApiError ? error.message : String(error);
-      throw new ManifestLoadError(`${where} (${manifest.kind} ${String(metadata.name ?? '')}): ${detail}`, { cause: error });
+      throw new ManifestLoadError(`${where} (${manifest.kind} ${String(metadata.name ?? '')}): ${detail}`, {
+        cause: error,
+      });
     }
-    if (info.storageKey === 'customresourcedefinitions.apiextensions.k8s.io') this.controllers.establishPendingNow();
+    if (info.storageKey === 'customresourcedefinitions.apiextensions.k8s.io')
+      this.controllers.establishPendingNow();
   }
 
   private resource(apiVersion: string, kind: string): ResourceInfo {

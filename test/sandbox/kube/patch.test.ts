@@ -409,8 +409,8 @@ describe('applyJsonPatch', () => {
     [{ a: 1 }, [{ op: 'remove', path: '/b' }], '(remove /b): path does not exist'],
     [{ a: 1 }, [{ op: 'remove', path: '' }], '(remove ""): cannot remove the whole document'],
     [{ a: 1 }, [{ op: 'add', path: '/a/b', value: 2 }], '(add /a/b): path does not exist: parent is number'],
-    [{ a: 1 }, [{ op: 'move', from: '/b', path: '/c' }], '(move /c): "from" path does not exist'],
-    [{ a: 1 }, [{ op: 'copy', from: '/b', path: '/c' }], '(copy /c): "from" path does not exist'],
+    [{ a: 1 }, [{ op: 'move', from: '/b', path: '/c' }], '(move /c): "from" path /b does not exist'],
+    [{ a: 1 }, [{ op: 'copy', from: '/b', path: '/c' }], '(copy /c): "from" path /b does not exist'],
     [
       { a: { b: 1 } },
       [{ op: 'move', from: '/a', path: '/a/b/c' }],

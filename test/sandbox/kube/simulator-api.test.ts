@@ -51,7 +51,9 @@ describe('Kubernetes API simulator: objects through @kubernetes/client-node', ()
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
     );
     await sandbox.core.deleteNamespacedConfigMap({ namespace: 'default', name: 'settings' });
-    const gone = await apiFailure(sandbox.core.readNamespacedConfigMap({ namespace: 'default', name: 'settings' }));
+    const gone = await apiFailure(
+      sandbox.core.readNamespacedConfigMap({ namespace: 'default', name: 'settings' }),
+    );
 
     // Assert
     expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
@@ -111,8 +113,12 @@ describe('Kubernetes API simulator: objects through @kubernetes/client-node', ()
     const web = await sandbox.core.listConfigMapForAllNamespaces({ labelSelector: 'tier in (web)' });
     const notWeb = await sandbox.core.listConfigMapForAllNamespaces({ labelSelector: 'tier!=web' });
     const byName = await sandbox.core.listConfigMapForAllNamespaces({ fieldSelector: 'metadata.name=c' });
-    const byNamespace = await sandbox.core.listConfigMapForAllNamespaces({ fieldSelector: 'metadata.namespace!=shop' });
-    const badField = await apiFailure(sandbox.core.listConfigMapForAllNamespaces({ fieldSelector: 'data.x=1' }));
+    const byNamespace = await sandbox.core.listConfigMapForAllNamespaces({
+      fieldSelector: 'metadata.namespace!=shop',
+    });
+    const badField = await apiFailure(
+      sandbox.core.listConfigMapForAllNamespaces({ fieldSelector: 'data.x=1' }),
+    );
 
     // Assert
     expect(all.items.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`)).toEqual([
@@ -141,7 +147,11 @@ describe('Kubernetes API simulator: objects through @kubernetes/client-node', ()
     const remaining: Array<number | undefined> = [];
     let token: string | undefined;
     do {
-      const page = await sandbox.core.listNamespacedSecret({ namespace: 'default', limit: 5, _continue: token });
+      const page = await sandbox.core.listNamespacedSecret({
+        namespace: 'default',
+        limit: 5,
+        _continue: token,
+      });
       names.push(...page.items.map((s) => s.metadata?.name ?? ''));
       remaining.push(page.metadata?.remainingItemCount);
       token = page.metadata?._continue;
@@ -169,7 +179,11 @@ describe('Kubernetes API simulator: objects through @kubernetes/client-node', ()
       sandbox.core.createNamespacedConfigMap({ namespace: 'default', body: aConfigMap('taken').build() }),
     );
     const stale = await apiFailure(
-      sandbox.core.replaceNamespacedConfigMap({ namespace: 'default', name: 'taken', body: { ...current, data: { v: '3' } } }),
+      sandbox.core.replaceNamespacedConfigMap({
+        namespace: 'default',
+        name: 'taken',
+        body: { ...current, data: { v: '3' } },
+      }),
     );
     const noName = await apiFailure(
       sandbox.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: {}, data: {} } }),
@@ -178,10 +192,16 @@ describe('Kubernetes API simulator: objects through @kubernetes/client-node', ()
       sandbox.core.createNamespacedConfigMap({ namespace: 'default', body: aConfigMap('Not_Valid').build() }),
     );
     const noNamespace = await apiFailure(
-      sandbox.core.createNamespacedConfigMap({ namespace: 'ghost', body: aConfigMap('x').inNamespace('ghost').build() }),
+      sandbox.core.createNamespacedConfigMap({
+        namespace: 'ghost',
+        body: aConfigMap('x').inNamespace('ghost').build(),
+      }),
     );
     const wrongNamespace = await apiFailure(
-      sandbox.core.createNamespacedConfigMap({ namespace: 'default', body: aConfigMap('x').inNamespace('kube-system').build() }),
+      sandbox.core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: aConfigMap('x').inNamespace('kube-system').build(),
+      }),
     );
     const undeletable = await apiFailure(sandbox.core.deleteNamespace({ name: 'default' }));
 
@@ -231,8 +251,14 @@ describe('Kubernetes API simulator: objects through @kubernetes/client-node', ()
   it('deleting a namespace deletes the objects in it', async () => {
     // Arrange
     await sandbox.core.createNamespace({ body: aNamespace('temp').build() });
-    await sandbox.core.createNamespacedConfigMap({ namespace: 'temp', body: aConfigMap('a').inNamespace('temp').build() });
-    await sandbox.apps.createNamespacedDeployment({ namespace: 'temp', body: aDeployment('d').inNamespace('temp').build() });
+    await sandbox.core.createNamespacedConfigMap({
+      namespace: 'temp',
+      body: aConfigMap('a').inNamespace('temp').build(),
+    });
+    await sandbox.apps.createNamespacedDeployment({
+      namespace: 'temp',
+      body: aDeployment('d').inNamespace('temp').build(),
+    });
 
     // Act
     const deleted = await sandbox.core.deleteNamespace({ name: 'temp' });
@@ -249,7 +275,10 @@ describe('Kubernetes API simulator: objects through @kubernetes/client-node', ()
 
   it('allocates service cluster IPs and node ports, and refuses a taken cluster IP', async () => {
     // Act
-    const plain = await sandbox.core.createNamespacedService({ namespace: 'default', body: aService('web').build() });
+    const plain = await sandbox.core.createNamespacedService({
+      namespace: 'default',
+      body: aService('web').build(),
+    });
     const nodePort = await sandbox.core.createNamespacedService({
       namespace: 'default',
       body: aService('np', { type: 'NodePort' }).build(),
@@ -286,7 +315,12 @@ describe('Kubernetes API simulator: objects through @kubernetes/client-node', ()
     });
     const list = await sandbox.objects.list('apps/v1', 'Deployment', 'default');
     await sandbox.objects.patch(
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'generic', namespace: 'default' }, spec: { replicas: 4 } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'generic', namespace: 'default' },
+        spec: { replicas: 4 },
+      },
       undefined,
       undefined,
       undefined,
@@ -294,7 +328,11 @@ describe('Kubernetes API simulator: objects through @kubernetes/client-node', ()
       PatchStrategy.MergePatch,
     );
     const patched = await sandbox.apps.readNamespacedDeployment({ namespace: 'default', name: 'generic' });
-    await sandbox.objects.delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'generic', namespace: 'default' } });
+    await sandbox.objects.delete({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'generic', namespace: 'default' },
+    });
     const after = await sandbox.objects.list('apps/v1', 'Deployment', 'default');
 
     // Assert

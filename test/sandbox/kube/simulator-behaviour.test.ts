@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { ApisApi, CoreApi, PatchStrategy, setHeaderOptions, VersionApi, Watch } from '@kubernetes/client-node';
+import {
+  ApisApi,
+  CoreApi,
+  PatchStrategy,
+  setHeaderOptions,
+  VersionApi,
+  Watch,
+} from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aConfigMap, aCrd, aCustomObject, aDeployment, aNamespace } from '../../fixtures/kube-objects.ts';
 import { apiFailure, eventually, startSandbox } from '../../fixtures/kube-sandbox.ts';
@@ -10,13 +17,17 @@ const AGGREGATED_ACCEPT =
   'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
 function recorded(file: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`../../../src/sandbox/kube/discovery/${file}`, import.meta.url), 'utf8'));
+  return JSON.parse(
+    readFileSync(new URL(`../../../src/sandbox/kube/discovery/${file}`, import.meta.url), 'utf8'),
+  );
 }
 
 describe('Kubernetes API simulator: discovery', () => {
   let sandbox: Sandbox;
   const get = (path: string, accept = 'application/json') =>
-    fetch(`${sandbox.simulator.url}${path}`, { headers: { Authorization: 'Bearer eks-dr-sandbox', Accept: accept } });
+    fetch(`${sandbox.simulator.url}${path}`, {
+      headers: { Authorization: 'Bearer eks-dr-sandbox', Accept: accept },
+    });
 
   beforeEach(async () => {
     sandbox = await startSandbox();
@@ -50,12 +61,19 @@ describe('Kubernetes API simulator: discovery', () => {
     // Act
     const aggregated = await get('/apis', AGGREGATED_ACCEPT);
     const aggregatedCore = await get('/api', AGGREGATED_ACCEPT);
-    const legacy = await get('/apis', 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json');
+    const legacy = await get(
+      '/apis',
+      'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json',
+    );
 
     // Assert
-    expect(aggregated.headers.get('content-type')).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    expect(aggregated.headers.get('content-type')).toBe(
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+    );
     expect(await aggregated.json()).toEqual(recorded('aggregated_v2.json'));
-    const coreDoc = (await aggregatedCore.json()) as { items: Array<{ versions: Array<{ resources: Array<{ resource: string }> }> }> };
+    const coreDoc = (await aggregatedCore.json()) as {
+      items: Array<{ versions: Array<{ resources: Array<{ resource: string }> }> }>;
+    };
     expect(coreDoc.items[0]?.versions[0]?.resources.map((r) => r.resource)).toContain('configmaps');
     expect(((await legacy.json()) as { kind: string }).kind).toBe('APIGroupList');
   });
@@ -107,7 +125,10 @@ describe('Kubernetes API simulator: subresources, CRDs, workloads', () => {
 
   it('serves the scale subresource for deployments and statefulsets', async () => {
     // Arrange
-    await sandbox.apps.createNamespacedDeployment({ namespace: 'default', body: aDeployment('web').withReplicas(2).build() });
+    await sandbox.apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: aDeployment('web').withReplicas(2).build(),
+    });
 
     // Act
     const before = await sandbox.apps.readNamespacedDeploymentScale({ namespace: 'default', name: 'web' });
@@ -138,11 +159,20 @@ describe('Kubernetes API simulator: subresources, CRDs, workloads', () => {
     // Act
     await sandbox.extensions.createCustomResourceDefinition({ body: crd });
     const tooEarly = await apiFailure(
-      sandbox.custom.listNamespacedCustomObject({ group: 'shop.example.com', version: 'v1', namespace: 'default', plural: 'baskets' }),
+      sandbox.custom.listNamespacedCustomObject({
+        group: 'shop.example.com',
+        version: 'v1',
+        namespace: 'default',
+        plural: 'baskets',
+      }),
     );
     const established = await eventually(async () => {
-      const read = await sandbox.extensions.readCustomResourceDefinition({ name: 'baskets.shop.example.com' });
-      return read.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? read : undefined;
+      const read = await sandbox.extensions.readCustomResourceDefinition({
+        name: 'baskets.shop.example.com',
+      });
+      return read.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
+        ? read
+        : undefined;
     });
     const body = aCustomObject('shop.example.com/v1', 'Basket', 'b1').build();
     await sandbox.custom.createNamespacedCustomObject({
@@ -152,7 +182,11 @@ describe('Kubernetes API simulator: subresources, CRDs, workloads', () => {
       plural: 'baskets',
       body,
     });
-    const listed = await sandbox.custom.listClusterCustomObject({ group: 'shop.example.com', version: 'v1', plural: 'baskets' });
+    const listed = await sandbox.custom.listClusterCustomObject({
+      group: 'shop.example.com',
+      version: 'v1',
+      plural: 'baskets',
+    });
     const discovered = await fetch(`${sandbox.simulator.url}/apis/shop.example.com/v1`, {
       headers: { Authorization: 'Bearer eks-dr-sandbox' },
     }).then((r) => r.json());
@@ -172,7 +206,9 @@ describe('Kubernetes API simulator: subresources, CRDs, workloads', () => {
     expect(tooEarly.code).toBe(404);
     expect(established.status?.acceptedNames?.kind).toBe('Basket');
     expect((listed as { items: Array<{ metadata: { generation: number } }> }).items).toHaveLength(1);
-    expect((listed as { items: Array<{ metadata: { generation: number } }> }).items[0]?.metadata.generation).toBe(1);
+    expect(
+      (listed as { items: Array<{ metadata: { generation: number } }> }).items[0]?.metadata.generation,
+    ).toBe(1);
     expect(discovered).toMatchObject({
       kind: 'APIResourceList',
       groupVersion: 'shop.example.com/v1',
@@ -195,7 +231,8 @@ describe('Kubernetes API simulator: subresources, CRDs, workloads', () => {
       body: aDeployment('web').inNamespace('shop').withReplicas(3).build(),
     });
     const ready = async () =>
-      (await sandbox.apps.readNamespacedDeployment({ namespace: 'shop', name: 'web' })).status?.readyReplicas ?? 0;
+      (await sandbox.apps.readNamespacedDeployment({ namespace: 'shop', name: 'web' })).status
+        ?.readyReplicas ?? 0;
     const pilotLight = await ready();
 
     // Act
@@ -283,7 +320,10 @@ spec:
 
     // Act
     const loaded = sandbox.simulator.loadYaml(yaml, 'fixture.yaml');
-    const configMap = await sandbox.core.readNamespacedConfigMap({ namespace: 'default', name: 'no-namespace' });
+    const configMap = await sandbox.core.readNamespacedConfigMap({
+      namespace: 'default',
+      name: 'no-namespace',
+    });
     const secret = await sandbox.core.readNamespacedSecret({ namespace: 'listed', name: 'in-list' });
     const robot = await sandbox.custom.getNamespacedCustomObject({
       group: 'toys.example.com',
@@ -302,7 +342,8 @@ spec:
 
   it('names the document and the reason when a manifest cannot be loaded', () => {
     // Arrange
-    const yaml = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v9\nkind: Gadget\nmetadata:\n  name: g\n';
+    const yaml =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v9\nkind: Gadget\nmetadata:\n  name: g\n';
 
     // Act / Assert
     expect(() => sandbox.simulator.loadYaml(yaml, 'bad.yaml')).toThrow(
