@@ -79,3 +79,70 @@ export class ArchiveIntegrityError extends Error {
     this.name = 'ArchiveIntegrityError';
   }
 }
+
+/** A backup name that is already taken in a store; nothing was written. */
+export class BackupAlreadyExistsError extends Error {
+  constructor(
+    readonly backupName: string,
+    readonly location: string,
+    detail = 'already exists and backups are never overwritten',
+    options: ArchiveErrorOptions = {},
+  ) {
+    super(`backup ${backupName} at ${location}: ${detail}`, options);
+    this.name = 'BackupAlreadyExistsError';
+  }
+}
+
+/** A backup, or one of its files (manifest.json, the archive part), that a store does not hold. */
+export class BackupNotFoundError extends Error {
+  constructor(
+    readonly backupName: string,
+    readonly location: string,
+    readonly missing: 'manifest' | 'archive',
+    options: ArchiveErrorOptions = {},
+  ) {
+    const what =
+      missing === 'manifest'
+        ? 'manifest.json not found (no such backup, or an incomplete one whose manifest was never written)'
+        : 'archive part not found';
+    super(`backup ${backupName}: ${location}: ${what}`, options);
+    this.name = 'BackupNotFoundError';
+  }
+}
+
+/** A delete refused because Object Lock retention or a legal hold protects part of the backup. */
+export class BackupLockedError extends Error {
+  constructor(
+    readonly backupName: string,
+    readonly location: string,
+    detail: string,
+    options: ArchiveErrorOptions = {},
+  ) {
+    super(`backup ${backupName}: ${location}: ${detail}`, options);
+    this.name = 'BackupLockedError';
+  }
+}
+
+/** A store that could not complete a read, write, copy or delete; `location` names the object at fault. */
+export class BackupStoreError extends Error {
+  constructor(
+    readonly location: string,
+    detail: string,
+    options: ArchiveErrorOptions = {},
+  ) {
+    super(`${location}: ${detail}`, options);
+    this.name = 'BackupStoreError';
+  }
+}
+
+/** A backup location (directory path or s3:// URL) that cannot be used. */
+export class InvalidBackupLocationError extends Error {
+  constructor(
+    readonly location: string,
+    reason: string,
+    options: ArchiveErrorOptions = {},
+  ) {
+    super(`backup location ${JSON.stringify(location)}: ${reason}`, options);
+    this.name = 'InvalidBackupLocationError';
+  }
+}

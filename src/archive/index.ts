@@ -1,8 +1,21 @@
 // The backup format: object-store layout, manifest.json, and the streaming gzip'd tar writer and reader.
+export { readBackup, type VerifiedBackup, verifyBackup } from './backup-reader.ts';
+export {
+  type BackupListing,
+  type BackupStore,
+  newestFirst,
+  type StoredBackup,
+  type UnreadableBackup,
+} from './backup-store.ts';
 export {
   type ArchiveErrorOptions,
   ArchiveIntegrityError,
+  BackupAlreadyExistsError,
+  BackupLockedError,
+  BackupNotFoundError,
+  BackupStoreError,
   InvalidArchiveEntryError,
+  InvalidBackupLocationError,
   InvalidBackupNameError,
   InvalidManifestError,
   type ManifestIssue,
@@ -35,7 +48,16 @@ export {
   snapshotStates,
   type VolumeSnapshotRecord,
 } from './manifest.ts';
-export { type ExpectedPart, readArchive, verifyArchive } from './reader.ts';
+export {
+  type ArchiveContents,
+  type ArchiveSource,
+  type ExpectedPart,
+  type ReadArchiveOptions,
+  readArchive,
+  verifyArchive,
+  verifyArchiveDigest,
+} from './reader.ts';
+export { LocalDirectoryStore } from './stores/local-directory-store.ts';
 export {
   type ArchiveEntry,
   type ArchiveSummary,

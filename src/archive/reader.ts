@@ -1,10 +1,16 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { ArchiveIntegrityError, UnsupportedFormatVersionError } from './errors.ts';
-import { ARCHIVE_FORMAT_VERSION, parseEntryPath, VERSION_ENTRY_PATH } from './layout.ts';
+import {
+  ARCHIVE_FORMAT_VERSION,
+  type EntryLocation,
+  parseEntryPath,
+  resourceKey,
+  VERSION_ENTRY_PATH,
+} from './layout.ts';
 import { majorOf } from './manifest.ts';
 import type { ArchiveEntry } from './writer.ts';
 
@@ -14,67 +20,153 @@ export interface ExpectedPart {
   size: number;
 }
 
+/** Opens a fresh stream of an archive part's bytes; called once per pass over the part. */
+export type ArchiveSource = () => Readable | Promise<Readable>;
+
+/** What a verified archive part holds. */
+export interface ArchiveContents {
+  sha256: string;
+  size: number;
+  /** Objects per `<resource>[.<group>]`, sorted by key. */
+  counts: Record<string, number>;
+  totalObjects: number;
+}
+
+type StructuralError = ArchiveIntegrityError | UnsupportedFormatVersionError;
+
 /**
- * Streams one archive part and throws ArchiveIntegrityError unless its size and sha256 match the manifest.
+ * Streams one archive part once and throws unless it is sound: size and sha256 as the manifest says
+ * (ArchiveIntegrityError), gzip and tar intact, `metadata/version` of a supported major version first
+ * (UnsupportedFormatVersionError), every resource entry a JSON object. Size and checksum are judged
+ * first, because "truncated" or "sha256 mismatch" explains a broken gzip stream better than zlib does.
  * Errors of the source stream itself (a reset connection, a missing object) pass through unchanged, so
  * callers can retry those and stop on integrity errors.
  */
 export async function verifyArchive(
-  source: () => Readable,
+  source: ArchiveSource,
+  expected: ExpectedPart,
+  partName: string,
+): Promise<ArchiveContents> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const counts = new Map<string, number>();
+  let total = 0;
+
+  const input = new PassThrough();
+  const extract = tar.extract();
+  let structural: StructuralError | undefined;
+  const fail = (error: StructuralError) => {
+    structural ??= error;
+    // The remaining bytes are still hashed, but no longer unpacked.
+    input.destroy();
+    extract.destroy();
+  };
+  const feeding = pipeline(input, createGunzip(), feedInto(extract));
+  feeding.catch((error: unknown) => fail(corrupt(partName, 'gzip', error)));
+  const consuming = (async () => {
+    for await (const { location, path, body } of resourceEntries(extract, partName)) {
+      parseObject(partName, path, body);
+      const key = resourceKey(location.resource, location.group);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      total += 1;
+    }
+  })();
+  consuming.catch((error: unknown) => fail(asStructural(partName, error)));
+
+  const stream = await source();
+  try {
+    for await (const chunk of stream) {
+      const bytes = toBuffer(chunk);
+      size += bytes.byteLength;
+      if (size > expected.size) {
+        // No need to read on: it is wrong already, and an oversized object could be arbitrarily large.
+        throw new ArchiveIntegrityError(
+          partName,
+          `size over ${expected.size} bytes, manifest says ${expected.size} (extra data or wrong manifest?)`,
+        );
+      }
+      hash.update(bytes);
+      if (structural === undefined && !input.write(bytes)) await drainedOrClosed(input);
+    }
+    input.end();
+    await Promise.allSettled([feeding, consuming]);
+  } finally {
+    stream.destroy();
+    input.destroy();
+    extract.destroy();
+    await Promise.allSettled([feeding, consuming]);
+  }
+  const sha256 = checkDigest(partName, expected, hash, size, '');
+  if (structural !== undefined) throw structural;
+  return { sha256, size, counts: sortedRecord(counts), totalObjects: total };
+}
+
+/**
+ * Streams an archive part and checks only its size and sha256 against the manifest (no unpacking): the
+ * cheap check for a copy of a part that verifyArchive has already judged sound at its source.
+ */
+export async function verifyArchiveDigest(
+  source: ArchiveSource,
   expected: ExpectedPart,
   partName: string,
 ): Promise<void> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of source()) {
-    const bytes = toBuffer(chunk);
-    size += bytes.byteLength;
-    if (size > expected.size) {
-      // No need to read on: it is wrong already, and an oversized object could be arbitrarily large.
-      throw new ArchiveIntegrityError(
-        partName,
-        `size over ${expected.size} bytes, manifest says ${expected.size} (extra data or wrong manifest?)`,
-      );
+  const stream = await source();
+  try {
+    for await (const chunk of stream) {
+      const bytes = toBuffer(chunk);
+      size += bytes.byteLength;
+      if (size > expected.size) {
+        throw new ArchiveIntegrityError(
+          partName,
+          `size over ${expected.size} bytes, manifest says ${expected.size} (extra data or wrong manifest?)`,
+        );
+      }
+      hash.update(bytes);
     }
-    hash.update(bytes);
+  } finally {
+    stream.destroy();
   }
   checkDigest(partName, expected, hash, size, '');
 }
 
 /**
- * Yields every object of an archive part, after first streaming the whole part once to verify it, so
- * nothing is yielded from an archive that does not match its manifest. Entries other than resources are skipped.
+ * Yields every object of an archive part, after first streaming the whole part once to verify it
+ * (verifyArchive), so nothing is yielded from an archive that does not match its manifest or is broken
+ * anywhere. Entries other than resources are skipped.
  */
 export async function* readArchive(
-  source: () => Readable,
+  source: ArchiveSource,
   expected: ExpectedPart,
   partName: string,
+  options: ReadArchiveOptions = {},
 ): AsyncGenerator<ArchiveEntry, void, undefined> {
-  await verifyArchive(source, expected, partName);
-  yield* extractEntries(source(), expected, partName);
+  const contents = await verifyArchive(source, expected, partName);
+  options.checkContents?.(contents);
+  yield* extractEntries(await source(), expected, partName);
 }
 
-type Origin = 'source' | 'gzip' | 'tar';
+/** Options of readArchive. */
+export interface ReadArchiveOptions {
+  /** Called after verification and before the first object is yielded; throw to refuse the archive. */
+  checkContents?: (contents: ArchiveContents) => void;
+}
 
 async function* extractEntries(
   input: Readable,
   expected: ExpectedPart,
   partName: string,
 ): AsyncGenerator<ArchiveEntry, void, undefined> {
-  const gunzip = createGunzip();
   const extract = tar.extract();
   const hash = createHash('sha256');
   let size = 0;
   // Once one stream fails, the pipeline destroys the others with the same error; the first to fail says
-  // whether the bytes are corrupt (gzip, tar) or the source could not deliver them (retryable).
-  let firstFailure: { origin: Origin; error: unknown } | undefined;
-  const noteFailure = (origin: Origin) => (error: unknown) => {
-    firstFailure ??= { origin, error };
-  };
-  input.on('error', noteFailure('source'));
-  gunzip.on('error', noteFailure('gzip'));
-  extract.on('error', noteFailure('tar'));
-
+  // whether the bytes are corrupt (gzip) or the source could not deliver them (retryable).
+  let sourceFailure: { error: unknown } | undefined;
+  input.on('error', (error) => {
+    sourceFailure ??= { error };
+  });
   const meter = async function* (chunks: AsyncIterable<unknown>) {
     for await (const chunk of chunks) {
       const bytes = toBuffer(chunk);
@@ -83,41 +175,23 @@ async function* extractEntries(
       yield bytes;
     }
   };
-  const feed = async (chunks: AsyncIterable<Buffer>) => {
-    for await (const chunk of chunks) {
-      if (!extract.write(chunk)) await drainedOrClosed(extract);
-      if (extract.destroyed) return;
-    }
-    extract.end(null); // streamx's typings insist on an argument; null means "no final chunk"
-  };
-  const feeding = pipeline(input, meter, gunzip, feed);
-  feeding.catch((error: unknown) => extract.destroy(error as Error));
+  const feeding = pipeline(input, meter, createGunzip(), feedInto(extract));
+  let gzipFailure: StructuralError | undefined;
+  feeding.catch((error: unknown) => {
+    gzipFailure = corrupt(partName, 'gzip', error);
+    extract.destroy(gzipFailure);
+  });
 
-  let sawVersion = false;
   try {
-    for await (const entry of extract) {
-      const path = entry.header.name;
-      if (path === VERSION_ENTRY_PATH) {
-        checkVersion(partName, (await readAll(entry)).toString('utf8'));
-        sawVersion = true;
-        continue;
-      }
-      const location = entry.header.type === 'file' ? parseEntryPath(path) : undefined;
-      if (location === undefined) {
-        entry.resume();
-        continue;
-      }
-      if (!sawVersion) throw missingVersion(partName);
-      const object = parseObject(partName, path, await readAll(entry));
-      yield { ...location, object };
+    for await (const { location, path, body } of resourceEntries(extract, partName)) {
+      yield { ...location, object: parseObject(partName, path, body) };
     }
-    if (!sawVersion) throw missingVersion(partName);
     await feeding;
   } catch (error) {
-    throw classify(error, firstFailure, partName);
+    if (sourceFailure !== undefined) throw sourceFailure.error;
+    throw gzipFailure ?? asStructural(partName, error);
   } finally {
     input.destroy();
-    gunzip.destroy();
     extract.destroy();
     await feeding.catch(() => {});
   }
@@ -125,18 +199,50 @@ async function* extractEntries(
   checkDigest(partName, expected, hash, size, ' since it was verified (was it overwritten?)');
 }
 
-function classify(
-  error: unknown,
-  firstFailure: { origin: Origin; error: unknown } | undefined,
+/** The resource entries of a tar stream, after checking that `metadata/version` comes first and is supported. */
+async function* resourceEntries(
+  extract: tar.Extract,
   partName: string,
-) {
+): AsyncGenerator<{ location: EntryLocation; path: string; body: Buffer }, void, undefined> {
+  let sawVersion = false;
+  for await (const entry of extract) {
+    const path = entry.header.name;
+    if (path === VERSION_ENTRY_PATH) {
+      checkVersion(partName, (await readAll(entry)).toString('utf8'));
+      sawVersion = true;
+      continue;
+    }
+    const location = entry.header.type === 'file' ? parseEntryPath(path) : undefined;
+    if (location === undefined) {
+      await readAll(entry); // tar-stream moves to the next entry only once this one is consumed
+      continue;
+    }
+    if (!sawVersion) throw missingVersion(partName);
+    yield { location, path, body: await readAll(entry) };
+  }
+  if (!sawVersion) throw missingVersion(partName);
+}
+
+/** The last stage of a pipeline: writes decompressed bytes into tar-stream's extractor, honouring its backpressure. */
+function feedInto(extract: tar.Extract) {
+  return async (chunks: AsyncIterable<Buffer>) => {
+    for await (const chunk of chunks) {
+      if (extract.destroyed) return;
+      if (!extract.write(chunk)) await drainedOrClosed(extract);
+    }
+    if (!extract.destroyed) extract.end(null); // streamx's typings insist on an argument; null means "no final chunk"
+  };
+}
+
+function asStructural(partName: string, error: unknown): StructuralError {
   if (error instanceof ArchiveIntegrityError || error instanceof UnsupportedFormatVersionError) return error;
-  if (firstFailure?.origin === 'source') return firstFailure.error;
-  const cause = firstFailure?.error ?? error;
-  const what = firstFailure?.origin === 'gzip' ? 'corrupt gzip stream' : 'corrupt tar stream';
-  return new ArchiveIntegrityError(partName, `${what}: ${(cause as Error)?.message ?? String(cause)}`, {
-    cause,
-  });
+  return corrupt(partName, 'tar', error);
+}
+
+function corrupt(partName: string, layer: 'gzip' | 'tar', cause: unknown): ArchiveIntegrityError {
+  if (cause instanceof ArchiveIntegrityError) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new ArchiveIntegrityError(partName, `corrupt ${layer} stream: ${message}`, { cause });
 }
 
 function checkVersion(partName: string, text: string): void {
@@ -158,7 +264,7 @@ function missingVersion(partName: string): UnsupportedFormatVersionError {
   );
 }
 
-function parseObject(partName: string, path: string, body: Buffer): unknown {
+function parseObject(partName: string, path: string, body: Buffer): Record<string, unknown> {
   let object: unknown;
   try {
     object = JSON.parse(body.toString('utf8'));
@@ -170,7 +276,7 @@ function parseObject(partName: string, path: string, body: Buffer): unknown {
   if (typeof object !== 'object' || object === null || Array.isArray(object)) {
     throw new ArchiveIntegrityError(partName, `${path}: expected a JSON object`);
   }
-  return object;
+  return object as Record<string, unknown>;
 }
 
 function checkDigest(
@@ -179,7 +285,7 @@ function checkDigest(
   hash: Hash,
   size: number,
   suffix: string,
-): void {
+): string {
   if (size !== expected.size) {
     const hint = size < expected.size ? ' (truncated?)' : '';
     throw new ArchiveIntegrityError(
@@ -194,6 +300,11 @@ function checkDigest(
       `sha256 mismatch${suffix}: computed ${actual}, manifest says ${expected.sha256}`,
     );
   }
+  return actual;
+}
+
+function sortedRecord(counts: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {

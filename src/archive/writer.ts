@@ -70,7 +70,10 @@ export class ArchiveWriter {
   #state: WriterState = 'open';
   #failure: unknown;
 
+  readonly #sink: NodeJS.WritableStream & { destroy?: (error?: Error) => unknown };
+
   constructor(sink: NodeJS.WritableStream, options: ArchiveWriterOptions = {}) {
+    this.#sink = sink;
     const level = options.gzipLevel ?? DEFAULT_GZIP_LEVEL;
     if (!Number.isInteger(level) || level < 0 || level > 9) {
       throw new RangeError(`ArchiveWriter option gzipLevel ${level}: expected an integer from 0 to 9`);
@@ -113,7 +116,12 @@ export class ArchiveWriter {
     this.#assertOpen('finish');
     this.#state = 'finishing';
     this.#pack.finalize();
-    await this.#done;
+    try {
+      await this.#done;
+    } catch (error) {
+      await this.#sinkClosed();
+      throw error;
+    }
     this.#state = 'finished';
     const counts = Object.fromEntries([...this.#counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     return { sha256: this.#hash.digest('hex'), size: this.#size, counts, totalObjects: this.#total };
@@ -125,7 +133,11 @@ export class ArchiveWriter {
     this.#state = 'failed';
     this.#failure = reason;
     this.#pack.destroy(reason);
+    // A sink that has stopped reading (a stalled upload) would keep the pipeline from noticing the
+    // destroyed source, so the sink is told directly too.
+    this.#sink.destroy?.(reason);
     await this.#done.catch(() => {});
+    await this.#sinkClosed();
   }
 
   #write(name: string, body: Buffer): Promise<void> {
@@ -133,9 +145,20 @@ export class ArchiveWriter {
       const header = { name, size: body.byteLength, mtime: this.#mtime, mode: 0o644, type: 'file' as const };
       // tar-stream calls back once the entry's bytes are queued downstream, and holds that back while the
       // pack's buffer is full: awaiting it is how backpressure from the sink reaches the caller.
-      this.#pack.entry(header, body, (error) => (error ? reject(error) : resolve()));
+      const entry = this.#pack.entry(header, body, (error) => (error ? reject(error) : resolve()));
+      // When the archive is destroyed mid-entry (abort, failing sink) the entry stream emits 'error' too;
+      // the callback above already carries it, and an unheard 'error' event would crash the process.
+      entry.on('error', () => {});
     });
     return Promise.race([written, this.#failed]);
+  }
+
+  // pipeline settles as soon as one stream fails, while the sink may still be cleaning up (removing a
+  // temporary file, aborting a multipart upload); callers rely on that being over when abort/finish settle.
+  async #sinkClosed(): Promise<void> {
+    const sink = this.#sink as NodeJS.WritableStream & { closed?: boolean };
+    if (sink.closed !== false) return;
+    await new Promise<void>((resolve) => sink.once('close', () => resolve()));
   }
 
   #assertOpen(operation: string): void {

@@ -1,0 +1,63 @@
+// The one interface every backup destination implements (local directory, S3); use cases depend on it alone.
+import type { Readable, Writable } from 'node:stream';
+import type { BackupManifest, BackupManifestInput } from './manifest.ts';
+
+/** A backup a store holds: its name and its validated manifest. */
+export interface StoredBackup {
+  name: string;
+  manifest: BackupManifest;
+}
+
+/** A backup whose manifest exists but cannot be read or validated; listed so it is not silently ignored. */
+export interface UnreadableBackup {
+  name: string;
+  error: Error;
+}
+
+/** What `list()` finds: complete backups newest first, and those whose manifest is unreadable. */
+export interface BackupListing {
+  backups: StoredBackup[];
+  unreadable: UnreadableBackup[];
+}
+
+/**
+ * Where backups live. A backup is `<name>/<name>.tar.gz` plus `<name>/manifest.json`; the manifest is
+ * written last, so a backup without one is incomplete and is neither listed nor readable. A name in use
+ * is never overwritten: writers get BackupAlreadyExistsError before any byte is stored.
+ */
+export interface BackupStore {
+  /** Where this store is, for messages: `s3://bucket/prefix` or a directory path. */
+  describe(): string;
+  /** Where one file of a backup is, for messages: e.g. `s3://bucket/prefix/backups/<name>/manifest.json`. */
+  describeBackup(name: string, file?: 'manifest' | 'archive'): string;
+  /**
+   * Opens the sink for the archive part of a new backup; refuses with BackupAlreadyExistsError when the
+   * name is taken (even by an incomplete backup). The bytes are stored under their final name only when the
+   * stream finishes ('finish' is emitted after they are durable); destroying it discards them.
+   */
+  openArchiveUpload(name: string): Promise<Writable>;
+  /**
+   * Writes manifest.json, which completes the backup. Refuses an invalid manifest, a manifest whose name
+   * differs from `name` or whose part does not match the stored archive's size, and a name that already has one.
+   */
+  putManifest(name: string, manifest: BackupManifestInput): Promise<BackupManifest>;
+  /** Reads and validates manifest.json; BackupNotFoundError when there is none. */
+  getManifest(name: string): Promise<BackupManifest>;
+  /** Streams the archive part; BackupNotFoundError when there is none. */
+  openArchiveRead(name: string): Promise<Readable>;
+  /** Whether a complete backup (one with a manifest) of this name exists. */
+  exists(name: string): Promise<boolean>;
+  /** Complete backups, newest `created` first. */
+  list(): Promise<BackupListing>;
+  /** Deletes a backup, complete or not; BackupLockedError when retention protects it, BackupNotFoundError when absent. */
+  delete(name: string): Promise<void>;
+}
+
+/** Sorts backups newest `created` first (ties by name, descending, so the order is stable). */
+export function newestFirst(backups: StoredBackup[]): StoredBackup[] {
+  return backups.sort(
+    (a, b) =>
+      Date.parse(b.manifest.created) - Date.parse(a.manifest.created) ||
+      (a.name < b.name ? 1 : a.name > b.name ? -1 : 0),
+  );
+}

@@ -1,0 +1,271 @@
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, link, mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Readable, Writable } from 'node:stream';
+import {
+  type BackupListing,
+  type BackupStore,
+  newestFirst,
+  type StoredBackup,
+  type UnreadableBackup,
+} from '../backup-store.ts';
+import {
+  ArchiveIntegrityError,
+  BackupAlreadyExistsError,
+  BackupNotFoundError,
+  BackupStoreError,
+  InvalidManifestError,
+} from '../errors.ts';
+import { type BackupKeys, backupKeys, backupsPrefix } from '../layout.ts';
+import {
+  type BackupManifest,
+  type BackupManifestInput,
+  parseManifestJson,
+  serializeManifest,
+} from '../manifest.ts';
+
+/** A BackupStore in a local directory: `<dir>/backups/<name>/manifest.json` and `<dir>/backups/<name>/<name>.tar.gz`. */
+export class LocalDirectoryStore implements BackupStore {
+  readonly directory: string;
+
+  constructor(directory: string) {
+    this.directory = resolve(directory);
+  }
+
+  describe(): string {
+    return this.directory;
+  }
+
+  describeBackup(name: string, file?: 'manifest' | 'archive'): string {
+    const keys = backupKeys('', name);
+    return this.#path(
+      file === 'manifest' ? keys.manifest : file === 'archive' ? keys.archive : keys.directory,
+    );
+  }
+
+  async openArchiveUpload(name: string): Promise<Writable> {
+    const keys = backupKeys('', name);
+    await this.#refuseTaken(name, keys);
+    await mkdir(this.#path(keys.directory), { recursive: true });
+    const final = this.#path(keys.archive);
+    // The temporary file sits next to the final one so that linking it into place is atomic.
+    const temporary = temporaryPath(final);
+    const handle = await open(temporary, 'wx');
+    return new CommitOnFinishStream(handle, temporary, final, () => this.#alreadyExists(name, keys));
+  }
+
+  async putManifest(name: string, manifest: BackupManifestInput): Promise<BackupManifest> {
+    const keys = backupKeys('', name);
+    const target = this.#path(keys.manifest);
+    const text = serializeManifest(manifest, target);
+    const parsed = parseManifestJson(text, target);
+    checkManifestName(parsed, name, target);
+    for (const part of parsed.parts) {
+      if (part.name !== keys.archivePart) {
+        throw new InvalidManifestError(target, [
+          {
+            path: 'parts.name',
+            message: `${part.name} is not this backup's archive part ${keys.archivePart}`,
+          },
+        ]);
+      }
+      const stored = await statOrUndefined(this.#path(keys.archive));
+      if (stored === undefined) throw new BackupNotFoundError(name, this.#path(keys.archive), 'archive');
+      if (stored.size !== part.size) {
+        throw new ArchiveIntegrityError(
+          this.#path(keys.archive),
+          `stored size ${stored.size} bytes, manifest says ${part.size}`,
+        );
+      }
+    }
+    await writeNew(target, text, () => this.#alreadyExists(name, keys));
+    return parsed;
+  }
+
+  async getManifest(name: string): Promise<BackupManifest> {
+    const target = this.describeBackup(name, 'manifest');
+    let text: string;
+    try {
+      text = await readFile(target, 'utf8');
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) throw new BackupNotFoundError(name, target, 'manifest', { cause: error });
+      throw new BackupStoreError(target, `cannot read: ${(error as Error).message}`, { cause: error });
+    }
+    const manifest = parseManifestJson(text, target);
+    checkManifestName(manifest, name, target);
+    return manifest;
+  }
+
+  async openArchiveRead(name: string): Promise<Readable> {
+    const target = this.describeBackup(name, 'archive');
+    try {
+      const handle = await open(target, 'r');
+      return handle.createReadStream();
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) throw new BackupNotFoundError(name, target, 'archive', { cause: error });
+      throw new BackupStoreError(target, `cannot read: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return (await statOrUndefined(this.describeBackup(name, 'manifest'))) !== undefined;
+  }
+
+  async list(): Promise<BackupListing> {
+    const backups: StoredBackup[] = [];
+    const unreadable: UnreadableBackup[] = [];
+    let entries: string[];
+    try {
+      entries = await readdir(this.#path(backupsPrefix('')));
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) return { backups, unreadable };
+      throw error;
+    }
+    for (const name of entries.sort()) {
+      try {
+        backups.push({ name, manifest: await this.getManifest(name) });
+      } catch (error) {
+        // No manifest: an incomplete backup, or a stray directory whose name is not a backup name.
+        if (error instanceof BackupNotFoundError || (error as Error).name === 'InvalidBackupNameError')
+          continue;
+        unreadable.push({ name, error: error as Error });
+      }
+    }
+    return { backups: newestFirst(backups), unreadable };
+  }
+
+  async delete(name: string): Promise<void> {
+    const keys = backupKeys('', name);
+    const directory = this.#path(keys.directory);
+    if ((await statOrUndefined(directory)) === undefined) {
+      throw new BackupNotFoundError(name, this.#path(keys.manifest), 'manifest');
+    }
+    // The manifest goes first: from that moment the backup is incomplete, so nobody restores half of it.
+    await rm(this.#path(keys.manifest), { force: true });
+    await rm(directory, { recursive: true, force: true });
+  }
+
+  async #refuseTaken(name: string, keys: BackupKeys): Promise<void> {
+    const error = await this.#alreadyExists(name, keys);
+    if (error !== undefined) throw error;
+  }
+
+  async #alreadyExists(name: string, keys: BackupKeys): Promise<BackupAlreadyExistsError | undefined> {
+    if ((await statOrUndefined(this.#path(keys.manifest))) !== undefined) {
+      return new BackupAlreadyExistsError(name, this.#path(keys.directory));
+    }
+    if ((await statOrUndefined(this.#path(keys.archive))) !== undefined) {
+      return new BackupAlreadyExistsError(
+        name,
+        this.#path(keys.directory),
+        'an incomplete backup (archive without manifest) already uses this name; delete it first',
+      );
+    }
+    return undefined;
+  }
+
+  #path(key: string): string {
+    return join(this.directory, ...key.split('/').filter((part) => part !== ''));
+  }
+}
+
+/** Writes into a temporary file and links it to its final name only once every byte is on disk. */
+class CommitOnFinishStream extends Writable {
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly temporary: string,
+    private readonly final: string,
+    private readonly explainTaken: () => Promise<Error | undefined>,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.handle.write(chunk).then(
+      () => callback(),
+      (error: Error) =>
+        callback(new BackupStoreError(this.temporary, `write failed: ${error.message}`, { cause: error })),
+    );
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#commit().then(() => callback(), callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const cleanUp = async () => {
+      await this.handle.close().catch(() => {});
+      await unlink(this.temporary).catch(() => {});
+    };
+    cleanUp().then(() => callback(error));
+  }
+
+  async #commit(): Promise<void> {
+    await this.handle.sync();
+    await this.handle.close();
+    try {
+      // link, unlike rename, fails when the final name exists: two writers racing for one name cannot both win.
+      await link(this.temporary, this.final);
+    } catch (error) {
+      if (isCode(error, 'EEXIST')) {
+        throw (
+          (await this.explainTaken()) ?? new BackupStoreError(this.final, 'already exists', { cause: error })
+        );
+      }
+      throw new BackupStoreError(this.final, `cannot move archive into place: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    await unlink(this.temporary).catch(() => {});
+  }
+}
+
+async function writeNew(
+  target: string,
+  text: string,
+  explainTaken: () => Promise<Error | undefined>,
+): Promise<void> {
+  const temporary = temporaryPath(target);
+  const handle = await open(temporary, 'wx');
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temporary, target);
+  } catch (error) {
+    if (isCode(error, 'EEXIST')) {
+      throw (await explainTaken()) ?? new BackupStoreError(target, 'already exists', { cause: error });
+    }
+    throw new BackupStoreError(target, `cannot write: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await unlink(temporary).catch(() => {});
+  }
+}
+
+function checkManifestName(manifest: BackupManifest, name: string, source: string): void {
+  if (manifest.name !== name) {
+    throw new InvalidManifestError(source, [
+      { path: 'name', message: `is ${JSON.stringify(manifest.name)} but the backup is named ${name}` },
+    ]);
+  }
+}
+
+function temporaryPath(final: string): string {
+  return `${final}.${randomBytes(6).toString('hex')}.partial`;
+}
+
+async function statOrUndefined(path: string) {
+  try {
+    return await stat(path);
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}

@@ -1,0 +1,9 @@
+// Persistent volume data: find the EBS volumes behind PVs, snapshot and copy them, restore them in DR, prune.
+export * from './ebs-volumes.ts';
+export * from './errors.ts';
+export type { KubeObject, ObjectMeta } from './kube-object.ts';
+export * from './polling.ts';
+export type * from './ports.ts';
+export * from './volume-backup.ts';
+export * from './volume-restore.ts';
+export * from './volume-retention.ts';

@@ -1,0 +1,71 @@
+import type { SnapshotState } from '../archive/index.ts';
+
+/** EC2 tags as key → value. */
+export type Tags = Readonly<Record<string, string>>;
+
+/** What DescribeSnapshots says about one snapshot. */
+export interface SnapshotStatus {
+  id: string;
+  state: SnapshotState;
+  /** 0–100. */
+  progress: number;
+  sizeGi: number;
+  stateMessage: string | undefined;
+}
+
+/** EC2 volume states, as DescribeVolumes reports them. */
+export type VolumeState = 'creating' | 'available' | 'in-use' | 'deleting' | 'deleted' | 'error';
+
+/** What DescribeVolumes says about one volume. */
+export interface VolumeStatus {
+  id: string;
+  state: VolumeState;
+  availabilityZone: string;
+  sizeGi: number;
+}
+
+/** A CopySnapshot request, sent to the destination region's VolumeSnapshots. */
+export interface CopySnapshotRequest {
+  sourceRegion: string;
+  sourceSnapshotId: string;
+  /** Copies are always encrypted; this key (id, ARN or alias in the destination region) encrypts them. */
+  kmsKeyId: string;
+  tags: Tags;
+  description: string;
+}
+
+/** A CreateVolume request: a volume from a snapshot in one zone of this region. */
+export interface CreateVolumeRequest {
+  snapshotId: string;
+  availabilityZone: string;
+  /** @default 'gp3' */
+  volumeType?: string;
+  /** When omitted, EC2 uses the snapshot's key (copies are always encrypted). */
+  kmsKeyId?: string;
+  tags: Tags;
+  /** Idempotency token (at most 64 ASCII characters): a retried request returns the same volume. */
+  clientToken?: string;
+}
+
+/** What DeleteSnapshot did: deleted it, or found it already gone. */
+export type DeleteOutcome = 'deleted' | 'not-found';
+
+/**
+ * The EC2 operations the volume use cases need, in one region. Describe calls return only the ids that
+ * exist, so a caller can tell which snapshot or volume vanished.
+ */
+export interface VolumeSnapshots {
+  readonly region: string;
+  createSnapshot(volumeId: string, tags: Tags, description: string): Promise<string>;
+  describeSnapshots(ids: readonly string[]): Promise<SnapshotStatus[]>;
+  copySnapshot(request: CopySnapshotRequest): Promise<string>;
+  createVolume(request: CreateVolumeRequest): Promise<string>;
+  describeVolumes(ids: readonly string[]): Promise<VolumeStatus[]>;
+  deleteSnapshot(id: string): Promise<DeleteOutcome>;
+}
+
+/** Waits `ms` milliseconds; injected so tests and the sandbox control time. */
+export type Sleep = (ms: number) => Promise<void>;
+
+/** Milliseconds since the epoch; injected so tests and the sandbox control time. */
+export type Clock = () => number;

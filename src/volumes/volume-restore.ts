@@ -1,0 +1,302 @@
+import { createHash } from 'node:crypto';
+import { type VolumeSnapshotRecord, validateBackupName } from '../archive/index.ts';
+import type { EbsVolume } from './ebs-volumes.ts';
+import {
+  type CreatedResource,
+  InvalidVolumeInputError,
+  VolumeCreateFailedError,
+  VolumeRequestError,
+  VolumeTimeoutError,
+} from './errors.ts';
+import { checkPositiveMs, elapsedSince, pollUntilDone, type WaitStatus } from './polling.ts';
+import type { Clock, Sleep, Tags, VolumeSnapshots, VolumeStatus } from './ports.ts';
+import { SNAPSHOT_TAGS, type WaitProgress } from './volume-backup.ts';
+
+/** Tag key naming the restore (failover, drill) a DR volume was made for. */
+export const RESTORE_TAG = 'eks-dr:restore';
+
+/** How long a DR volume may take to become available, and how often to look. */
+export interface VolumeRestoreLimits {
+  /** @default 30 minutes */
+  volumeTimeoutMs: number;
+  /** @default 5 s (volumes from snapshots are usually available within seconds) */
+  pollIntervalMs: number;
+}
+
+/** Defaults for VolumeRestoreLimits. */
+export const DEFAULT_VOLUME_RESTORE_LIMITS: VolumeRestoreLimits = {
+  volumeTimeoutMs: 30 * 60_000,
+  pollIntervalMs: 5_000,
+};
+
+/** What a VolumeRestorer works with: EC2 in the DR region, and time. */
+export interface VolumeRestorerDeps {
+  dr: VolumeSnapshots;
+  sleep: Sleep;
+  now: Clock;
+  limits?: Partial<VolumeRestoreLimits>;
+  /** Extra tags for every volume. */
+  tags?: Tags;
+}
+
+/** Where and how to make the DR volumes. */
+export interface RestoreVolumesOptions {
+  /** Names the restore in tags and makes CreateVolume idempotent across retried start steps. */
+  restoreName: string;
+  /** DR zones to use; a PV whose source zone is not in zoneMap goes to the first. */
+  drAvailabilityZones: readonly string[];
+  /** Source zone → DR zone, from the DR plan. */
+  zoneMap?: Readonly<Record<string, string>>;
+  /** PV name → the zone its source volume was in (see sourceZonesOf). */
+  sourceZones?: Readonly<Record<string, string>>;
+  /** @default 'gp3' */
+  volumeType?: string;
+  /** DR-region KMS key for the new volumes. @default the copied snapshot's key */
+  kmsKeyId?: string;
+}
+
+/** A DR volume made for one PV: what rewritePersistentVolume needs. */
+export interface RestoredVolume {
+  volumeId: string;
+  availabilityZone: string;
+}
+
+/** PV name → its DR volume. */
+export type RestoredVolumes = Record<string, RestoredVolume>;
+
+/** One DR volume started by startVolumes. */
+export interface VolumeRestoreItem {
+  persistentVolume: string;
+  snapshotId: string;
+  volumeId: string;
+  availabilityZone: string;
+}
+
+/** The JSON state between startVolumes and checkVolumes (a Step Functions payload). */
+export interface VolumeRestoreBatch {
+  restoreName: string;
+  region: string;
+  startedAt: number;
+  items: VolumeRestoreItem[];
+}
+
+/** A volume check's answer: still waiting, or every volume available. */
+export type VolumeRestoreCheck =
+  | { status: Extract<WaitStatus, 'InProgress'>; progress: WaitProgress }
+  | { status: Extract<WaitStatus, 'Completed'>; progress: WaitProgress; volumes: RestoredVolumes };
+
+/** PV name → source zone, from the EBS volumes found in an archive's PVs. */
+export function sourceZonesOf(volumes: readonly EbsVolume[]): Record<string, string> {
+  const zones: Record<string, string> = {};
+  for (const volume of volumes) if (volume.availabilityZone) zones[volume.pvName] = volume.availabilityZone;
+  return zones;
+}
+
+/**
+ * Makes one DR volume per snapshot record from its DR copy, in the mapped DR zone, and waits until each is
+ * available. startVolumes/checkVolumes are the non-blocking steps for a workflow; restore loops over them.
+ */
+export class VolumeRestorer {
+  readonly #dr: VolumeSnapshots;
+  readonly #sleep: Sleep;
+  readonly #now: Clock;
+  readonly #limits: VolumeRestoreLimits;
+  readonly #tags: Tags;
+
+  constructor(deps: VolumeRestorerDeps) {
+    this.#dr = deps.dr;
+    this.#sleep = deps.sleep;
+    this.#now = deps.now;
+    this.#tags = deps.tags ?? {};
+    this.#limits = { ...DEFAULT_VOLUME_RESTORE_LIMITS, ...deps.limits };
+    checkPositiveMs('volumeTimeoutMs', this.#limits.volumeTimeoutMs);
+    checkPositiveMs('pollIntervalMs', this.#limits.pollIntervalMs);
+  }
+
+  /** Creates every DR volume and waits until all are available. */
+  async restore(
+    records: readonly VolumeSnapshotRecord[],
+    options: RestoreVolumesOptions,
+  ): Promise<RestoredVolumes> {
+    const batch = await this.startVolumes(records, options);
+    return pollUntilDone(
+      async () => {
+        const check = await this.checkVolumes(batch);
+        return check.status === 'Completed' ? check.volumes : undefined;
+      },
+      () => this.#timeout(batch, new Map()),
+      { timeoutMs: this.#limits.volumeTimeoutMs, pollIntervalMs: this.#limits.pollIntervalMs },
+      this.#sleep,
+    );
+  }
+
+  /** Starts CreateVolume for each record from its completed DR copy; checks every input first; does not wait. */
+  async startVolumes(
+    records: readonly VolumeSnapshotRecord[],
+    options: RestoreVolumesOptions,
+  ): Promise<VolumeRestoreBatch> {
+    validateBackupName(options.restoreName);
+    const plans = this.#plan(records, options);
+    const batch: VolumeRestoreBatch = {
+      restoreName: options.restoreName,
+      region: this.#dr.region,
+      startedAt: this.#now(),
+      items: [],
+    };
+    for (const plan of plans) {
+      let volumeId: string;
+      try {
+        volumeId = await this.#dr.createVolume({
+          snapshotId: plan.snapshotId,
+          availabilityZone: plan.availabilityZone,
+          volumeType: options.volumeType ?? 'gp3',
+          ...(options.kmsKeyId === undefined ? {} : { kmsKeyId: options.kmsKeyId }),
+          tags: {
+            ...this.#tags,
+            [RESTORE_TAG]: options.restoreName,
+            [SNAPSHOT_TAGS.persistentVolume]: plan.persistentVolume,
+            Name: `${options.restoreName}/${plan.persistentVolume}`.slice(0, 256),
+          },
+          clientToken: clientToken(options.restoreName, plan.persistentVolume, plan.snapshotId),
+        });
+      } catch (error) {
+        throw new VolumeRequestError(
+          'restore',
+          'CreateVolume from snapshot',
+          plan.persistentVolume,
+          plan.snapshotId,
+          this.#dr.region,
+          createdVolumes(batch),
+          { cause: error },
+        );
+      }
+      batch.items.push({ ...plan, volumeId });
+    }
+    return batch;
+  }
+
+  /** Looks at every DR volume of the batch once: available, still creating, failed, or out of time. */
+  async checkVolumes(batch: VolumeRestoreBatch): Promise<VolumeRestoreCheck> {
+    const statuses = new Map<string, VolumeStatus>();
+    if (batch.items.length > 0) {
+      try {
+        for (const status of await this.#dr.describeVolumes(batch.items.map((i) => i.volumeId))) {
+          statuses.set(status.id, status);
+        }
+      } catch (error) {
+        throw new VolumeRequestError(
+          'restore',
+          'DescribeVolumes of',
+          undefined,
+          batch.items.map((i) => i.volumeId).join(','),
+          batch.region,
+          createdVolumes(batch),
+          { cause: error },
+        );
+      }
+    }
+    const volumes: RestoredVolumes = {};
+    let done = 0;
+    for (const item of batch.items) {
+      const status = statuses.get(item.volumeId);
+      // in-use means a pod already attached it (a resumed restore): it exists and holds the data.
+      if (status?.state === 'available' || status?.state === 'in-use') {
+        volumes[item.persistentVolume] = { volumeId: item.volumeId, availabilityZone: item.availabilityZone };
+        done++;
+      } else if (status?.state !== 'creating') {
+        throw new VolumeCreateFailedError(
+          item.persistentVolume,
+          item.snapshotId,
+          item.volumeId,
+          batch.region,
+          status === undefined ? 'it no longer exists' : `EC2 reports state ${status.state}`,
+          createdVolumes(batch),
+        );
+      }
+    }
+    const total = batch.items.length;
+    const progress: WaitProgress = {
+      done,
+      total,
+      percent: total === 0 ? 100 : Math.floor((done * 100) / total),
+    };
+    if (done === total) return { status: 'Completed', progress, volumes };
+    if (elapsedSince(this.#now, batch.startedAt) > this.#limits.volumeTimeoutMs) {
+      throw this.#timeout(batch, statuses);
+    }
+    return { status: 'InProgress', progress };
+  }
+
+  #plan(
+    records: readonly VolumeSnapshotRecord[],
+    options: RestoreVolumesOptions,
+  ): Omit<VolumeRestoreItem, 'volumeId'>[] {
+    const region = this.#dr.region;
+    const zones = options.drAvailabilityZones;
+    if (zones.length === 0) {
+      throw new InvalidVolumeInputError(
+        'drAvailabilityZones',
+        zones,
+        `at least one zone of ${region} is required`,
+      );
+    }
+    for (const zone of zones) checkZone('drAvailabilityZones', zone, region);
+    for (const [from, to] of Object.entries(options.zoneMap ?? {})) checkZone(`zoneMap.${from}`, to, region);
+    const seen = new Set<string>();
+    return records.map((record) => {
+      const pv = record.persistentVolume;
+      if (seen.has(pv)) throw new InvalidVolumeInputError('persistentVolume', pv, 'appears more than once');
+      seen.add(pv);
+      const copy = record.copies?.find((c) => c.region === region);
+      if (copy === undefined || copy.state !== 'completed') {
+        const found = copy === undefined ? 'has none' : `has ${copy.snapshotId} in state ${copy.state}`;
+        throw new InvalidVolumeInputError(
+          `volumeSnapshots[${pv}].copies`,
+          record.copies ?? [],
+          `a completed copy in ${region} is needed to restore; it ${found}`,
+        );
+      }
+      const sourceZone = options.sourceZones?.[pv];
+      const mapped = sourceZone === undefined ? undefined : options.zoneMap?.[sourceZone];
+      return {
+        persistentVolume: pv,
+        snapshotId: copy.snapshotId,
+        availabilityZone: mapped ?? (zones[0] as string),
+      };
+    });
+  }
+
+  #timeout(batch: VolumeRestoreBatch, statuses: ReadonlyMap<string, VolumeStatus>): Error {
+    const pending = batch.items.filter((i) => {
+      const state = statuses.get(i.volumeId)?.state;
+      return state !== 'available' && state !== 'in-use';
+    });
+    return new VolumeTimeoutError(
+      pending.map((i) => ({ persistentVolume: i.persistentVolume, id: i.volumeId, region: batch.region })),
+      elapsedSince(this.#now, batch.startedAt),
+      this.#limits.volumeTimeoutMs,
+      createdVolumes(batch),
+    );
+  }
+}
+
+// A zone name starts with its region's (eu-west-1a, us-west-2-lax-1a); anything else is a plan mistake.
+function checkZone(field: string, zone: string, region: string): void {
+  if (typeof zone !== 'string' || !zone.startsWith(region) || zone.length === region.length) {
+    throw new InvalidVolumeInputError(field, zone, `is not an availability zone of the DR region ${region}`);
+  }
+}
+
+// EC2 client tokens are at most 64 ASCII characters; a sha256 in hex is exactly that.
+function clientToken(restoreName: string, persistentVolume: string, snapshotId: string): string {
+  return createHash('sha256').update(`${restoreName}\n${persistentVolume}\n${snapshotId}`).digest('hex');
+}
+
+function createdVolumes(batch: VolumeRestoreBatch): CreatedResource[] {
+  return batch.items.map((i) => ({
+    kind: 'volume',
+    region: batch.region,
+    id: i.volumeId,
+    persistentVolume: i.persistentVolume,
+  }));
+}
