@@ -1,0 +1,111 @@
+// The input of a failover or drill execution, as an operator types it into the Step Functions console or the
+// trigger function sends it. `{}` means "the deployed plan, newest verified backup"; everything else is an
+// explicit, validated deviation from the plan, merged here so every state reads one settled object.
+import { z } from 'zod';
+import { validateBackupName } from '../archive/layout.ts';
+import { InvalidExecutionInputError, toPlanIssues } from './errors.ts';
+import {
+  type DrPlan,
+  type ExistingResourcePolicy,
+  existingResourcePolicies,
+  namespaceMappingSchema,
+} from './plan-schema.ts';
+
+/** What an execution does: a real failover (DNS moves) or a drill (never touches DNS). */
+export type RecoveryKind = 'failover' | 'drill';
+
+const MAX_REASON_LENGTH = 1024;
+
+/** The execution input schema; every field is optional, so `{}` is valid and means "as planned". */
+export const executionInputSchema = z
+  .strictObject({
+    /** The Step Functions console pre-fills `{"Comment": "Insert your JSON here"}`; accepted and ignored. */
+    Comment: z.unknown().optional(),
+    /** Must equal the deployed plan's name when given, so a runbook input cannot hit the wrong plan. */
+    planName: z.string().optional(),
+    /** Restore this backup instead of the newest verified one in the DR region. */
+    backupName: z
+      .string()
+      .superRefine((name, ctx) => {
+        try {
+          validateBackupName(name);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      })
+      .optional(),
+    /** Rehearse: restore and report RTO/RPO without moving DNS. */
+    drill: z.boolean().optional(),
+    /** Drill only: delete what was restored and return to pilot light afterwards (default: the plan's drill.cleanup). */
+    cleanup: z.boolean().optional(),
+    /** Replaces the plan's mapping (drill.namespaceMapping for drills, none for failovers). */
+    namespaceMapping: namespaceMappingSchema.optional(),
+    existingResourcePolicy: z.enum(existingResourcePolicies).optional(),
+    /** A person starting the execution is the approval; requires a reason, which goes into the report. */
+    skipApproval: z.boolean().optional(),
+    /** Free text for the report, the notification and the audit trail. */
+    reason: z.string().trim().min(1, 'must not be blank').max(MAX_REASON_LENGTH).optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.cleanup !== undefined && input.drill !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cleanup'],
+        message: 'only applies to a drill: set "drill": true',
+      });
+    }
+    if (input.skipApproval === true && input.reason === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'is required when skipApproval is true' });
+    }
+  });
+
+/** An execution input as written: every field optional. */
+export type ExecutionInput = z.input<typeof executionInputSchema>;
+
+/** The settings a failover or drill execution runs with: the plan merged with the input, nothing left open. */
+export interface RecoverySettings {
+  readonly planName: string;
+  readonly kind: RecoveryKind;
+  /** The backup to restore; null means the newest verified backup in the DR region. */
+  readonly backupName: string | null;
+  readonly namespaceMapping: Readonly<Record<string, string>>;
+  readonly existingResourcePolicy: ExistingResourcePolicy;
+  /** Wait for a person (task token) before changing anything. */
+  readonly approvalRequired: boolean;
+  /** Move DNS after the health gate: a failover with records in the plan. */
+  readonly dnsCutover: boolean;
+  /** Drill only: remove the restored objects and scale back to pilot light at the end. */
+  readonly cleanup: boolean;
+  readonly reason: string | null;
+}
+
+/**
+ * Validates an execution input against the deployed plan and returns the settings to run with. `undefined`
+ * and `null` count as `{}`. Drills never wait for approval: they change neither DNS nor the primary.
+ */
+export function parseExecutionInput(input: unknown, plan: DrPlan): RecoverySettings {
+  const result = executionInputSchema.safeParse(input ?? {}, { reportInput: true });
+  if (!result.success)
+    throw new InvalidExecutionInputError(toPlanIssues(result.error), { cause: result.error });
+  const given = result.data;
+  if (given.planName !== undefined && given.planName !== plan.name) {
+    throw new InvalidExecutionInputError([
+      {
+        path: 'planName',
+        message: `is ${JSON.stringify(given.planName)} but this deployment runs plan ${plan.name}`,
+      },
+    ]);
+  }
+  const drill = given.drill === true;
+  return {
+    planName: plan.name,
+    kind: drill ? 'drill' : 'failover',
+    backupName: given.backupName ?? null,
+    namespaceMapping: given.namespaceMapping ?? (drill ? plan.drill.namespaceMapping : {}),
+    existingResourcePolicy: given.existingResourcePolicy ?? plan.existingResourcePolicy,
+    approvalRequired: !drill && plan.failover.approvalRequired && given.skipApproval !== true,
+    dnsCutover: !drill && plan.dns !== undefined,
+    cleanup: drill && (given.cleanup ?? plan.drill.cleanup),
+    reason: given.reason ?? null,
+  };
+}

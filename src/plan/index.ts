@@ -1,0 +1,55 @@
+// The DR plan: one zod schema, its defaults, and loading it from a file, an environment variable or an
+// execution input.
+export {
+  type Problem,
+  parseKmsKeyArn,
+  partitionOf,
+} from './aws-names.ts';
+export {
+  InvalidExecutionInputError,
+  InvalidPlanError,
+  PlanFileError,
+  type PlanIssue,
+} from './errors.ts';
+export {
+  type ExecutionInput,
+  executionInputSchema,
+  parseExecutionInput,
+  type RecoveryKind,
+  type RecoverySettings,
+} from './execution-input.ts';
+export {
+  loadPlanFile,
+  type PlanFormat,
+  parsePlan,
+  parsePlanText,
+  planFromEnvironment,
+  serializePlan,
+} from './load-plan.ts';
+export {
+  applyReplicaOverride,
+  type BackupFilters,
+  type DnsPlan,
+  type DnsRecordMode,
+  type DnsRecordPlan,
+  type DnsRecordTarget,
+  type DnsRecordType,
+  type DrNodeGroup,
+  type DrOverrides,
+  type DrPlan,
+  type DrPlanInput,
+  dnsRecordModes,
+  dnsRecordTypes,
+  drPlanSchema,
+  type ExistingResourcePolicy,
+  existingResourcePolicies,
+  type FailoverAlarm,
+  type HealthCheckPlan,
+  type NodeGroupSize,
+  namespaceMappingSchema,
+  PLAN_DEFAULTS,
+  type ReplicaOverride,
+  ROUTE53_METRICS_REGION,
+  replicaOverrideFor,
+} from './plan-schema.ts';
+export { InvalidScheduleError, parseSchedule, type Schedule } from './schedule.ts';

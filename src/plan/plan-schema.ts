@@ -1,0 +1,656 @@
+// The DR plan: one zod schema for everything a deployment needs. The CDK app validates eks-dr.config.json
+// with it, every function re-validates the plan it is handed, and the parsed plan is itself a valid input
+// (parse(parse(x)) equals parse(x)), so it can travel through an environment variable and back.
+import { z } from 'zod';
+import { parseLabelSelector } from '../kube/label-selector.ts';
+import {
+  alarmNameProblem,
+  availabilityZoneProblem,
+  bucketNameProblem,
+  clusterNameProblem,
+  dnsNameProblem,
+  healthCheckIdProblem,
+  hostedZoneIdProblem,
+  isRegion,
+  keyPrefixProblem,
+  kmsKeyArnProblem,
+  namespaceProblem,
+  nodeGroupNameProblem,
+  normaliseDnsName,
+  objectNameProblem,
+  type Problem,
+  parseKmsKeyArn,
+  partitionOf,
+  planNameProblem,
+  qualifiedNameProblem,
+  recordValueProblem,
+  regionProblem,
+  registryProblem,
+  resourceFilterProblem,
+  topicNameProblem,
+  workloadKeyProblem,
+} from './aws-names.ts';
+import { parseSchedule } from './schedule.ts';
+
+/** Where Route 53 publishes health-check metrics, so alarms on them live here whatever the plan's regions. */
+export const ROUTE53_METRICS_REGION = 'us-east-1';
+
+/** What a restore does with an object that already exists in the target cluster (as Velero). */
+export const existingResourcePolicies = ['none', 'update'] as const;
+/** `none` skips and reports an existing object; `update` patches it to the backed-up state. */
+export type ExistingResourcePolicy = (typeof existingResourcePolicies)[number];
+
+/** Record types the DNS cutover manages. */
+export const dnsRecordTypes = ['A', 'AAAA', 'CNAME'] as const;
+/** A Route 53 record type the DNS cutover can move. */
+export type DnsRecordType = (typeof dnsRecordTypes)[number];
+
+/** How a record moves: Route 53 failover pair, weighted pair (100/0 flipped to 0/100), or one record swapped. */
+export const dnsRecordModes = ['failover', 'weighted', 'swap'] as const;
+/** The routing policy the DNS cutover drives for one record. */
+export type DnsRecordMode = (typeof dnsRecordModes)[number];
+
+/** Defaults that match what Velero and AWS Backup users expect out of the box. */
+export const PLAN_DEFAULTS = {
+  schedule: 'rate(1 hour)',
+  retentionCount: 24,
+  retentionMaxAgeDays: 7,
+  existingResourcePolicy: 'none',
+  autoFailover: false,
+  approvalRequired: true,
+  recordTtlSeconds: 60,
+  healthExpectedStatus: 200,
+  healthTimeoutSeconds: 5,
+  healthConsecutiveSuccesses: 3,
+} as const;
+
+/** A string checked by one of the aws-names validators; its problem becomes the issue message. */
+function checked(problemOf: (value: string) => Problem) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+const count = (min: number, what: string) =>
+  z.number().int(`expected a whole number of ${what}`).min(min, `expected at least ${min} ${what}`);
+
+const region = checked(regionProblem);
+const kmsKeyArn = checked(kmsKeyArnProblem);
+const namespace = checked(namespaceProblem);
+const objectName = checked(objectNameProblem);
+const namespacePattern = checked((value) => (value === '*' ? undefined : namespaceProblem(value)));
+const resourcePattern = checked(resourceFilterProblem);
+
+const primarySchema = z.strictObject({
+  region,
+  clusterName: checked(clusterNameProblem),
+  backupBucket: checked(bucketNameProblem),
+  /** Encrypts the backup bucket; the stack creates a key with rotation when absent. */
+  kmsKeyArn: kmsKeyArn.optional(),
+});
+
+const sizeSchema = z
+  .strictObject({
+    min: count(0, 'nodes'),
+    desired: count(0, 'nodes'),
+    // EKS refuses a node group whose maxSize is 0.
+    max: count(1, 'nodes'),
+  })
+  .superRefine((size, ctx) => {
+    if (size.min > size.max) {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: `${size.min} is above max ${size.max}` });
+    } else if (size.desired < size.min || size.desired > size.max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['desired'],
+        message: `${size.desired} is outside min..max (${size.min}..${size.max})`,
+      });
+    }
+  });
+
+const nodeGroupSchema = z
+  .strictObject({
+    name: checked(nodeGroupNameProblem),
+    /** The size kept while the primary is healthy (often 0 or 1 nodes). */
+    pilotLightSize: sizeSchema,
+    /** The size failover scales to before restoring. */
+    targetSize: sizeSchema,
+  })
+  .superRefine((group, ctx) => {
+    if (group.targetSize.desired < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetSize', 'desired'],
+        message: 'must be at least 1: failover would leave this node group empty',
+      });
+    } else if (group.targetSize.desired < group.pilotLightSize.desired) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetSize', 'desired'],
+        message: `${group.targetSize.desired} is below pilotLightSize.desired ${group.pilotLightSize.desired}: failover would shrink the node group`,
+      });
+    }
+  });
+
+const PERCENT = /^(\d{1,4})%$/;
+const MAX_REPLICA_PERCENT = 1000;
+
+const REPLICA_OVERRIDE_RULE =
+  'expected a replica count (0, 1, 2, …) or a percentage of the recorded replicas like "50%"';
+
+const replicaOverride = z
+  .union([z.number(), z.string()], { error: REPLICA_OVERRIDE_RULE })
+  .superRefine((value, ctx) => {
+    const valid = typeof value === 'number' ? Number.isInteger(value) && value >= 0 : PERCENT.test(value);
+    if (!valid)
+      ctx.addIssue({ code: 'custom', message: `${REPLICA_OVERRIDE_RULE}, got ${JSON.stringify(value)}` });
+  });
+
+const imageRewriteSchema = z
+  .strictObject({ from: checked(registryProblem), to: checked(registryProblem) })
+  .refine((rewrite) => rewrite.from !== rewrite.to, { path: ['to'], message: 'is the same as from' });
+
+const overridesSchema = z
+  .strictObject({
+    /**
+     * Replicas per workload `<namespace>/<Kind>/<name>`: a count, or a percentage of the replicas recorded
+     * in the backup (rounded up, so 50% of 1 stays 1). `*` applies to every workload not listed.
+     */
+    replicas: z.record(checked(workloadKeyProblem), replicaOverride).default({}),
+    /** Image registry rewrites, first match wins: `from` is replaced by `to` at the start of an image. */
+    imageRegistries: z.array(imageRewriteSchema).default([]),
+    /** Storage class mapping for PVCs, PVs and StatefulSet volumeClaimTemplates (e.g. gp2 -> gp3). */
+    storageClasses: z.record(objectName, objectName).default({}),
+    /** Annotations added to every restored object (e.g. who restored it, from which backup). */
+    annotations: z.record(checked(qualifiedNameProblem), z.string()).default({}),
+  })
+  .superRefine((overrides, ctx) => {
+    for (const [key, value] of Object.entries(overrides.replicas)) {
+      const percent = typeof value === 'string' ? Number(PERCENT.exec(value)?.[1]) : 0;
+      if (percent > MAX_REPLICA_PERCENT) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['replicas', key],
+          message: `${value} is above ${MAX_REPLICA_PERCENT}%`,
+        });
+      }
+    }
+    const seen = new Set<string>();
+    overrides.imageRegistries.forEach((rewrite, index) => {
+      if (seen.has(rewrite.from)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['imageRegistries', index, 'from'],
+          message: `${rewrite.from} is rewritten twice`,
+        });
+      }
+      seen.add(rewrite.from);
+    });
+  });
+
+const drSchema = z
+  .strictObject({
+    ...primarySchema.shape,
+    /** Managed node groups scaled from pilot light to target on failover and back down after failback. */
+    nodeGroups: z.array(nodeGroupSchema).default([]),
+    /** Changes applied when restoring into the DR cluster (failover, drill), never on failback. */
+    overrides: overridesSchema.prefault({}),
+  })
+  .superRefine((dr, ctx) => {
+    const names = dr.nodeGroups.map((group) => group.name);
+    names.forEach((name, index) => {
+      if (names.indexOf(name) !== index) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodeGroups', index, 'name'],
+          message: `duplicate node group ${name}`,
+        });
+      }
+    });
+  });
+
+const retentionSchema = z.strictObject({
+  /** Keep at most this many backups; the newest copied backup is never deleted whatever the limits. */
+  count: count(1, 'backups').default(PLAN_DEFAULTS.retentionCount),
+  /** Delete backups older than this many days. */
+  maxAgeDays: count(1, 'days').default(PLAN_DEFAULTS.retentionMaxAgeDays),
+});
+
+const labelSelector = z.string().superRefine((value, ctx) => {
+  try {
+    parseLabelSelector(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+const filtersSchema = z
+  .strictObject({
+    /** Back up only these namespaces (`*` for all); absent means every namespace. */
+    includeNamespaces: z
+      .array(namespacePattern)
+      .min(1, 'omit the field to include every namespace')
+      .optional(),
+    excludeNamespaces: z.array(namespace).default([]),
+    /** Back up only these resources (`deployments.apps`, `configmaps`); absent means every resource. */
+    includeResources: z.array(resourcePattern).min(1, 'omit the field to include every resource').optional(),
+    excludeResources: z.array(resourcePattern).default([]),
+    /** Kubernetes label selector, e.g. `app.kubernetes.io/part-of=shop,tier!=cache`. */
+    labelSelector: labelSelector.optional(),
+  })
+  .superRefine((filters, ctx) => {
+    for (const [include, exclude] of [
+      ['includeNamespaces', 'excludeNamespaces'],
+      ['includeResources', 'excludeResources'],
+    ] as const) {
+      const included = new Set(filters[include] ?? []);
+      filters[exclude].forEach((value, index) => {
+        if (included.has(value)) {
+          ctx.addIssue({ code: 'custom', path: [exclude, index], message: `${value} is also in ${include}` });
+        }
+      });
+    }
+  });
+
+const backupSchema = z.strictObject({
+  /** Key prefix in both buckets: `<prefix>/backups/<name>/...`. */
+  prefix: checked(keyPrefixProblem).default(''),
+  /** EventBridge schedule expression: `rate(1 hour)` or `cron(0 * * * ? *)` (UTC). */
+  schedule: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parseSchedule(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^schedule /, '') });
+      }
+    })
+    .default(PLAN_DEFAULTS.schedule),
+  retention: retentionSchema.prefault({}),
+  filters: filtersSchema.prefault({}),
+});
+
+const volumesSchema = z.strictObject({
+  /** Snapshot the EBS volumes behind persistent volumes and recreate them in the DR region. */
+  enabled: z.boolean().default(true),
+  /** Primary AZ -> DR AZ for restored volumes; unmapped zones use the zone of a DR node group. */
+  availabilityZoneMapping: z.record(z.string(), z.string()).default({}),
+  /** Encrypts the snapshot copies and volumes in the DR region; defaults to dr.kmsKeyArn, then aws/ebs. */
+  drKmsKeyArn: kmsKeyArn.optional(),
+});
+
+const aliasSchema = z.strictObject({
+  /** e.g. the DNS name of the load balancer in front of the ingress. */
+  dnsName: checked(dnsNameProblem),
+  /** The alias target's own zone (e.g. the ALB's canonical hosted zone id), not the plan's zone. */
+  hostedZoneId: checked(hostedZoneIdProblem),
+  evaluateTargetHealth: z.boolean().default(false),
+});
+
+const recordTargetSchema = z
+  .strictObject({
+    /** Resource record values: IPv4 for A, IPv6 for AAAA, one host name for CNAME. */
+    values: z.array(z.string()).min(1, 'expected at least one value').optional(),
+    /** Route 53 alias target, the usual choice for a load balancer. */
+    alias: aliasSchema.optional(),
+    /** Route 53 health check attached to this side's record (failover and weighted modes). */
+    healthCheckId: checked(healthCheckIdProblem).optional(),
+  })
+  .superRefine((target, ctx) => {
+    if ((target.values === undefined) === (target.alias === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'expected exactly one of values or alias' });
+    }
+  });
+
+const TTL_RULE = 'expected whole seconds from 0 to 2147483647';
+
+const dnsRecordSchema = z
+  .strictObject({
+    name: checked(dnsNameProblem),
+    type: z.enum(dnsRecordTypes),
+    mode: z.enum(dnsRecordModes),
+    /** What the record points at while the primary serves. */
+    primary: recordTargetSchema,
+    /** What the record points at after failover. */
+    dr: recordTargetSchema,
+    /** Seconds, for the sides given as values (default 60); absent when both sides are aliases. */
+    ttl: z.number().int(TTL_RULE).min(0, TTL_RULE).max(2_147_483_647, TTL_RULE).optional(),
+  })
+  .superRefine((record, ctx) => {
+    if (record.primary.alias !== undefined && record.dr.alias !== undefined && record.ttl !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ttl'],
+        message: 'must be absent: alias records take the TTL of their target',
+      });
+    }
+    for (const side of ['primary', 'dr'] as const) {
+      const target = record[side];
+      (target.values ?? []).forEach((value, index) => {
+        const problem = recordValueProblem(record.type, value);
+        if (problem) ctx.addIssue({ code: 'custom', path: [side, 'values', index], message: problem });
+      });
+      if (record.type === 'CNAME' && (target.values?.length ?? 0) > 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [side, 'values'],
+          message: 'a CNAME record takes exactly one value',
+        });
+      }
+      if (record.mode === 'swap' && target.healthCheckId !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [side, 'healthCheckId'],
+          message: 'only failover and weighted records carry a health check',
+        });
+      }
+    }
+  });
+
+const dnsSchema = z
+  .strictObject({
+    /** The Route 53 hosted zone that holds every record below. */
+    hostedZoneId: checked(hostedZoneIdProblem),
+    records: z.array(dnsRecordSchema).min(1, 'expected at least one record'),
+  })
+  .superRefine((dns, ctx) => {
+    const seen = new Map<string, string>();
+    dns.records.forEach((record, index) => {
+      const name = normaliseDnsName(record.name);
+      const earlier = seen.get(name);
+      if (
+        earlier !== undefined &&
+        (earlier === record.type || earlier === 'CNAME' || record.type === 'CNAME')
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['records', index, 'name'],
+          message:
+            earlier === record.type
+              ? `${record.name} ${record.type} is listed twice`
+              : `${record.name} already has ${earlier === 'CNAME' ? 'a' : 'an'} ${earlier} record; a CNAME cannot share its name`,
+        });
+      }
+      seen.set(name, record.type);
+    });
+  });
+
+const STATUS_RULE = 'expected an HTTP status code from 100 to 599';
+const TIMEOUT_RULE = 'expected whole seconds from 1 to 60';
+
+const healthCheckSchema = z
+  .strictObject({
+    /** Checked directly against the DR side before DNS moves, so it must reach DR without the record. */
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+    route53HealthCheckId: checked(healthCheckIdProblem).optional(),
+    expectedStatus: z
+      .number()
+      .int(STATUS_RULE)
+      .min(100, STATUS_RULE)
+      .max(599, STATUS_RULE)
+      .default(PLAN_DEFAULTS.healthExpectedStatus),
+    timeoutSeconds: z
+      .number()
+      .int(TIMEOUT_RULE)
+      .min(1, TIMEOUT_RULE)
+      .max(60, TIMEOUT_RULE)
+      .default(PLAN_DEFAULTS.healthTimeoutSeconds),
+    /** Passes in a row before the gate opens, so one lucky response does not move DNS. */
+    consecutiveSuccesses: count(1, 'checks').default(PLAN_DEFAULTS.healthConsecutiveSuccesses),
+  })
+  .superRefine((check, ctx) => {
+    if ((check.url === undefined) === (check.route53HealthCheckId === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'expected exactly one of url or route53HealthCheckId' });
+    }
+  });
+
+const alarmSchema = z.strictObject({
+  name: checked(alarmNameProblem),
+  /** Where the alarm lives; defaults to the primary region. Route 53 health-check alarms live in us-east-1. */
+  region: region.optional(),
+});
+
+const failoverSchema = z.strictObject({
+  /** CloudWatch alarms whose transition to ALARM starts a failover (when autoFailover is on). */
+  alarms: z.array(alarmSchema).default([]),
+  autoFailover: z.boolean().default(PLAN_DEFAULTS.autoFailover),
+  /** A person approves (task token) before a failover changes anything. */
+  approvalRequired: z.boolean().default(PLAN_DEFAULTS.approvalRequired),
+});
+
+const objectivesSchema = z.strictObject({
+  rtoMinutes: count(1, 'minutes'),
+  rpoMinutes: count(1, 'minutes'),
+});
+
+const notificationSchema = z.strictObject({
+  /** The SNS topic the stack creates for reports and approvals; defaults to one named after the plan. */
+  topicName: checked(topicNameProblem).optional(),
+  emails: z.array(z.email('expected an email address')).default([]),
+});
+
+/** Namespace mapping source -> target; two namespaces may not merge into one. */
+export const namespaceMappingSchema = z.record(namespace, namespace).superRefine((mapping, ctx) => {
+  const targets = new Map<string, string>();
+  for (const [source, target] of Object.entries(mapping)) {
+    const other = targets.get(target);
+    if (other !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [source], message: `${other} is already mapped to ${target}` });
+    }
+    targets.set(target, source);
+  }
+});
+
+const drillSchema = z.strictObject({
+  /** Restore into these namespaces during a drill, so it never collides with anything in the DR cluster. */
+  namespaceMapping: namespaceMappingSchema.default({}),
+  /** Delete what the drill restored and scale back to pilot light when it ends. */
+  cleanup: z.boolean().default(false),
+});
+
+const planObjectSchema = z.strictObject({
+  /** Editors may point at a JSON Schema; ignored. */
+  $schema: z.string().optional(),
+  /** The plan id, used in resource, execution and backup names. */
+  name: checked(planNameProblem),
+  description: z.string().max(1024).optional(),
+  primary: primarySchema,
+  dr: drSchema,
+  backup: backupSchema.prefault({}),
+  volumes: volumesSchema.prefault({}),
+  existingResourcePolicy: z.enum(existingResourcePolicies).default(PLAN_DEFAULTS.existingResourcePolicy),
+  drill: drillSchema.prefault({}),
+  dns: dnsSchema.optional(),
+  healthCheck: healthCheckSchema.optional(),
+  failover: failoverSchema.prefault({}),
+  objectives: objectivesSchema,
+  notification: notificationSchema.prefault({}),
+});
+
+type PlanObject = z.output<typeof planObjectSchema>;
+type Issue = { path: PropertyKey[]; message: string };
+type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Rules that span sections. They run even when a field elsewhere is invalid, so one pass reports every
+ * problem; that is why each reads its inputs defensively instead of trusting the parsed types.
+ */
+function crossFieldIssues(input: unknown): Issue[] {
+  const issues: Issue[] = [];
+  if (!isRecord(input)) return issues;
+  const plan = input as DeepPartial<PlanObject>;
+  const primaryRegion = isRegion(plan.primary?.region) ? plan.primary.region : undefined;
+  const drRegion = isRegion(plan.dr?.region) ? plan.dr.region : undefined;
+
+  if (primaryRegion !== undefined && primaryRegion === drRegion) {
+    issues.push({ path: ['dr', 'region'], message: `must differ from primary.region (${primaryRegion})` });
+  }
+  if (
+    primaryRegion !== undefined &&
+    drRegion !== undefined &&
+    partitionOf(primaryRegion) !== partitionOf(drRegion)
+  ) {
+    issues.push({
+      path: ['dr', 'region'],
+      message: `is in partition ${partitionOf(drRegion)} but primary.region is in ${partitionOf(primaryRegion)}; backups cannot be copied across partitions`,
+    });
+  }
+  if (plan.primary?.backupBucket !== undefined && plan.primary.backupBucket === plan.dr?.backupBucket) {
+    issues.push({ path: ['dr', 'backupBucket'], message: 'must differ from primary.backupBucket' });
+  }
+  const keys: [PropertyKey[], unknown, string | undefined][] = [
+    [['primary', 'kmsKeyArn'], plan.primary?.kmsKeyArn, primaryRegion],
+    [['dr', 'kmsKeyArn'], plan.dr?.kmsKeyArn, drRegion],
+    [['volumes', 'drKmsKeyArn'], plan.volumes?.drKmsKeyArn, drRegion],
+  ];
+  for (const [path, value, keyRegion] of keys) {
+    const arn = parseKmsKeyArn(value);
+    if (arn === undefined || keyRegion === undefined) continue;
+    if (arn.region !== keyRegion) {
+      issues.push({
+        path,
+        message: `is a key in ${arn.region}; KMS keys are regional, expected one in ${keyRegion}`,
+      });
+    } else if (arn.partition !== partitionOf(keyRegion)) {
+      issues.push({ path, message: `partition ${arn.partition} does not match region ${keyRegion}` });
+    }
+  }
+
+  const zones = isRecord(plan.volumes?.availabilityZoneMapping) ? plan.volumes.availabilityZoneMapping : {};
+  for (const [from, to] of Object.entries(zones)) {
+    if (typeof to !== 'string') continue;
+    const path = ['volumes', 'availabilityZoneMapping', from];
+    const fromProblem =
+      primaryRegion === undefined ? undefined : availabilityZoneProblem(from, primaryRegion);
+    if (fromProblem !== undefined) issues.push({ path, message: `key: ${fromProblem}` });
+    const toProblem = drRegion === undefined ? undefined : availabilityZoneProblem(to, drRegion);
+    if (toProblem !== undefined) issues.push({ path, message: toProblem });
+  }
+
+  const alarms = Array.isArray(plan.failover?.alarms) ? plan.failover.alarms : [];
+  const allowed = [primaryRegion, drRegion, ROUTE53_METRICS_REGION].filter((r) => r !== undefined);
+  const seenAlarms = new Set<string>();
+  alarms.forEach((alarm, index) => {
+    const alarmRegion = alarm?.region ?? primaryRegion;
+    if (alarm?.region !== undefined && isRegion(alarm.region) && primaryRegion && drRegion) {
+      if (!allowed.includes(alarm.region)) {
+        issues.push({
+          path: ['failover', 'alarms', index, 'region'],
+          message: `expected ${[...new Set(allowed)].join(', ')} (primary, DR, or us-east-1 for Route 53 health checks), got ${alarm.region}`,
+        });
+      }
+    }
+    if (typeof alarm?.name !== 'string') return;
+    const key = `${alarmRegion}/${alarm.name}`;
+    if (seenAlarms.has(key)) {
+      issues.push({ path: ['failover', 'alarms', index, 'name'], message: `${alarm.name} is listed twice` });
+    }
+    seenAlarms.add(key);
+  });
+  if (plan.failover?.autoFailover === true && alarms.length === 0) {
+    issues.push({
+      path: ['failover', 'alarms'],
+      message: 'autoFailover is on but no alarm is listed to trigger it',
+    });
+  }
+
+  if (plan.dns !== undefined && plan.healthCheck === undefined) {
+    issues.push({
+      path: ['healthCheck'],
+      message: 'is required when dns is set: DNS only moves to a DR side that passed its health check',
+    });
+  }
+
+  const schedule = scheduleOrUndefined(plan.backup?.schedule);
+  const rpo = plan.objectives?.rpoMinutes;
+  if (schedule?.intervalMinutes !== undefined && typeof rpo === 'number' && rpo < schedule.intervalMinutes) {
+    issues.push({
+      path: ['objectives', 'rpoMinutes'],
+      message: `${rpo} can never be met: backup.schedule ${schedule.expression} runs only every ${schedule.intervalMinutes} minutes`,
+    });
+  }
+  return issues;
+}
+
+function scheduleOrUndefined(expression: unknown) {
+  if (typeof expression !== 'string') return undefined;
+  try {
+    return parseSchedule(expression);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fills defaults that depend on other fields; the result parses to itself. */
+function withDerivedDefaults(plan: PlanObject) {
+  const alarms = plan.failover.alarms.map((alarm) => ({
+    name: alarm.name,
+    region: alarm.region ?? plan.primary.region,
+  }));
+  const derived = { ...plan, failover: { ...plan.failover, alarms } };
+  if (plan.dns === undefined) return derived;
+  const records = plan.dns.records.map((record) =>
+    record.primary.values !== undefined || record.dr.values !== undefined
+      ? { ...record, ttl: record.ttl ?? PLAN_DEFAULTS.recordTtlSeconds }
+      : record,
+  );
+  return { ...derived, dns: { ...plan.dns, records } };
+}
+
+/** The DR plan: everything a deployment needs, validated with every issue named by its field path. */
+export const drPlanSchema = planObjectSchema
+  .superRefine(
+    (plan, ctx) => {
+      for (const issue of crossFieldIssues(plan)) ctx.addIssue({ code: 'custom', ...issue });
+    },
+    // Run even when fields are invalid elsewhere, so one pass reports every problem.
+    { when: () => true },
+  )
+  .transform(withDerivedDefaults);
+
+/** A validated DR plan with every default filled in. */
+export type DrPlan = z.output<typeof drPlanSchema>;
+/** What a config file may contain: the plan with defaulted fields optional. */
+export type DrPlanInput = z.input<typeof drPlanSchema>;
+/** One DR node group with its pilot-light and target sizes. */
+export type DrNodeGroup = DrPlan['dr']['nodeGroups'][number];
+/** A node group scaling configuration. */
+export type NodeGroupSize = DrNodeGroup['targetSize'];
+/** The changes applied to objects restored into the DR cluster. */
+export type DrOverrides = DrPlan['dr']['overrides'];
+/** A replica override: a count, or a percentage string such as "50%". */
+export type ReplicaOverride = DrOverrides['replicas'][string];
+/** The backup filters, as recorded in each backup's manifest. */
+export type BackupFilters = DrPlan['backup']['filters'];
+/** The Route 53 part of a plan. */
+export type DnsPlan = NonNullable<DrPlan['dns']>;
+/** One record the DNS cutover moves. */
+export type DnsRecordPlan = DnsPlan['records'][number];
+/** One side (primary or DR) of a record. */
+export type DnsRecordTarget = DnsRecordPlan['primary'];
+/** The health gate in front of the DNS cutover. */
+export type HealthCheckPlan = NonNullable<DrPlan['healthCheck']>;
+/** A CloudWatch alarm that triggers failover, with its region resolved. */
+export type FailoverAlarm = DrPlan['failover']['alarms'][number];
+
+/** The replica count for a workload after a `count` or `"N%"` override; percentages round up. */
+export function applyReplicaOverride(override: ReplicaOverride, recorded: number): number {
+  if (typeof override === 'number') return override;
+  const percent = Number(PERCENT.exec(override)?.[1] ?? 100);
+  return Math.ceil((recorded * percent) / 100);
+}
+
+/** The override for `namespace/Kind/name`: its own entry, else `*`, else undefined (keep the recorded count). */
+export function replicaOverrideFor(
+  overrides: DrOverrides,
+  workload: { namespace: string; kind: string; name: string },
+): ReplicaOverride | undefined {
+  return (
+    overrides.replicas[`${workload.namespace}/${workload.kind}/${workload.name}`] ?? overrides.replicas['*']
+  );
+}
