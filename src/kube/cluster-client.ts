@@ -1,7 +1,7 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { type DiscoveryResult, discoverResources } from './discovery.ts';
 import { KubeNotFoundError } from './errors.ts';
 import { type ApiResource, apiVersionOf, type KubeObject } from './kube-object.ts';
+import { type ClusterAccess, loadKubeconfig } from './kubeconfig.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
 import { KubeTransport, type KubeTransportOptions } from './transport.ts';
 
@@ -55,10 +55,10 @@ export class HttpClusterClient implements ClusterClient {
   private readonly transport: KubeTransport;
 
   constructor(
-    kubeConfig: KubeConfig,
+    access: ClusterAccess,
     private readonly options: HttpClusterClientOptions = {},
   ) {
-    this.transport = new KubeTransport(kubeConfig, options);
+    this.transport = new KubeTransport(access, options);
     this.server = this.transport.server.toString().replace(/\/$/, '');
   }
 
@@ -191,7 +191,5 @@ export function clusterClientFromKubeconfigText(
   text: string,
   options: HttpClusterClientOptions = {},
 ): HttpClusterClient {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(text);
-  return new HttpClusterClient(kubeConfig, options);
+  return new HttpClusterClient(loadKubeconfig({ text }), options);
 }

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeConfigError, KubeConnectionError, type KubeRequestTarget, kubeErrorFor } from './errors.ts';
+import { type ClusterAccess, CredentialSource } from './kubeconfig.ts';
 
 export interface KubeHttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -35,19 +35,14 @@ export class KubeTransport {
   readonly server: URL;
   private readonly agent: HttpAgent | HttpsAgent;
   private readonly timeoutMs: number;
+  private readonly credentials: CredentialSource;
 
-  constructor(
-    private readonly kubeConfig: KubeConfig,
-    options: KubeTransportOptions = {},
-  ) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster)
-      throw new KubeConfigError(`kubeconfig context '${kubeConfig.getCurrentContext()}' has no cluster`);
+  constructor(access: ClusterAccess, options: KubeTransportOptions = {}) {
     try {
-      this.server = new URL(cluster.server);
+      this.server = new URL(access.server);
     } catch (error) {
       throw new KubeConfigError(
-        `kubeconfig cluster '${cluster.name}': server '${cluster.server}' is not a URL`,
+        `kubeconfig context '${access.name}': server '${access.server}' is not a URL`,
         {
           cause: error,
         },
@@ -55,7 +50,16 @@ export class KubeTransport {
     }
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
     this.agent =
-      this.server.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+      this.server.protocol === 'https:'
+        ? new HttpsAgent({
+            ...agentOptions,
+            ca: access.caPem,
+            cert: access.clientCertificatePem,
+            key: access.clientKeyPem,
+            rejectUnauthorized: !access.insecureSkipTlsVerify,
+          })
+        : new HttpAgent(agentOptions);
+    this.credentials = new CredentialSource(access);
     this.timeoutMs = options.timeoutMs ?? 60_000;
   }
 
@@ -78,8 +82,9 @@ export class KubeTransport {
           : {}),
       },
     };
-    // Adds Authorization (token or exec plugin), client certificates and the CA, as kubectl would.
-    await this.kubeConfig.applyToHTTPSOptions(options);
+    // A token (static, or from the exec plugin such as `aws eks get-token`); TLS material is on the agent.
+    const token = await this.credentials.bearerToken();
+    if (token) (options.headers as Record<string, string>).Authorization = `Bearer ${token}`;
     const response = await this.exchange(options, body, target);
     if (response.status >= 200 && response.status < 300) return response;
     const retryAfter = response.headers['retry-after'];

@@ -1,0 +1,99 @@
+// The failover engine: the use cases the Lambda functions call (trigger, guard, backup selection, capacity,
+// workload readiness, health gate, DNS cutover, report), their ports and their errors.
+export {
+  CapacityManager,
+  type CapacityManagerDependencies,
+  type CapacityStatus,
+  DEFAULT_CAPACITY_DEADLINE_MINUTES,
+  type NodeGroupProgress,
+  type NodeGroupUpdateRef,
+  type ScalingAction,
+  type ScalingOperation,
+} from './capacity.ts';
+export {
+  type DnsChangeResult,
+  DnsCutover,
+  type DnsCutoverDependencies,
+  type DnsSide,
+  desiredRecords,
+} from './dns-cutover.ts';
+export {
+  BackupNotVerifiedError,
+  CapacityTimeoutError,
+  type FailoverErrorOptions,
+  HealthCheckFailedError,
+  InvalidTriggerEventError,
+  NodeGroupUpdateFailedError,
+  NoVerifiedBackupError,
+  PlanSectionMissingError,
+  type SkippedBackup,
+  WorkflowAlreadyRunningError,
+  WorkloadsNotReadyError,
+} from './errors.ts';
+export {
+  effectiveSettings,
+  type GuardRequest,
+  type GuardSettings,
+  type RecoveryWorkflow,
+  type WorkflowEnvelope,
+  WorkflowGuard,
+  type WorkflowGuardDependencies,
+} from './guard.ts';
+export {
+  HealthGate,
+  type HealthGateDependencies,
+  type HealthGateResult,
+  statusPasses,
+} from './health-gate.ts';
+export {
+  HealthCheckNotFoundError,
+  type HealthCheckObservation,
+  type HealthCheckStatus,
+  type HealthCheckStatusReader,
+  type HttpProbe,
+  type HttpProbeResult,
+} from './health-ports.ts';
+export { fetchHttpProbe } from './http-probe.ts';
+export * from './ports.ts';
+export {
+  buildReport,
+  buildTimeline,
+  formatDuration,
+  type ObjectiveMeasure,
+  type ReportedWorkflow,
+  type ReportRequest,
+  type RestoreCounts,
+  type RunReport,
+  RunReporter,
+  type RunReporterDependencies,
+  type TimelineEntry,
+  type WorkflowOutcome,
+} from './report.ts';
+export {
+  BackupSelector,
+  type BackupSelectorDependencies,
+  type SelectedBackup,
+} from './select-backup.ts';
+export { type Now, type StepTiming, type Timed, timed } from './timing.ts';
+export {
+  alarmStateChangeSchema,
+  decideTrigger,
+  type EventBridgeEvent,
+  eventBridgeEnvelopeSchema,
+  minuteStamp,
+  Trigger,
+  type TriggerDecision,
+  type TriggerDependencies,
+  type TriggeredWorkflow,
+  type TriggerInfo,
+  type TriggerOutcome,
+  type TriggerStateMachines,
+  triggerInfoSchema,
+} from './trigger.ts';
+export {
+  MAX_LISTED_WORKLOADS,
+  type WorkloadProgress,
+  WorkloadReadiness,
+  type WorkloadReadinessDependencies,
+  type WorkloadsStatus,
+} from './workloads.ts';
