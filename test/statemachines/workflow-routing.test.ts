@@ -1,5 +1,7 @@
 // The ASL files' own logic — loops, choices, retries by error name, catches — run by aws-local-stepfunctions
 // with scripted handlers. The end-to-end tests run the same files with the real handlers on the sandbox.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type LocalFunction, runLocalWorkflow } from '../../src/sandbox/workflows/local-workflow-runner.ts';
 import { placeholdersOf, readDefinition, workflowNames } from '../../src/workflows/definitions.ts';
@@ -61,6 +63,27 @@ describe('workflow definitions', () => {
     // Assert
     expect(placeholders.length).toBeGreaterThan(0);
     for (const placeholder of placeholders) expect(placeholder).toMatch(/^[A-Z][A-Za-z]+FunctionArn$/);
+  });
+
+  it.each(workflowNames)('%s.asl.json retries only on error names that src/ really throws', (workflow) => {
+    // Arrange
+    const states = JSON.parse(readDefinition(workflow)).States as Record<
+      string,
+      { Retry?: { ErrorEquals: string[] }[] }
+    >;
+    const thrown = errorClassNamesIn('src');
+
+    // Act
+    const named = Object.values(states)
+      .flatMap((state) => state.Retry ?? [])
+      .flatMap((retrier) => retrier.ErrorEquals)
+      .filter(
+        (name) => !name.startsWith('States.') && !name.startsWith('Lambda.') && !name.startsWith('Sandbox.'),
+      );
+
+    // Assert
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(thrown, `${workflow}: ${name}`).toContain(name);
   });
 
   it.each(workflowNames)('every Task of %s.asl.json retries and catches', (workflow) => {
@@ -280,3 +303,14 @@ describe('drill, failback and backup workflows', () => {
     ]);
   });
 });
+
+/** Names of the error classes declared under a folder: what a Lambda built from src/ can throw. */
+function errorClassNamesIn(dir: string): Set<string> {
+  const names = new Set<string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+    for (const match of text.matchAll(/class (\w+Error) extends \w*Error/g)) names.add(match[1] as string);
+  }
+  return names;
+}
