@@ -1,10 +1,24 @@
+import { runBackupCommand } from './backup-command.ts';
+import { runInspectCommand } from './inspect-command.ts';
+import { runRestoreCommand } from './restore-command.ts';
 import { runSandboxCommand } from './sandbox-command.ts';
+import { runVerifyCommand } from './verify-command.ts';
 
 const USAGE = `eks-dr — disaster recovery for Amazon EKS
 
 Usage:
   eks-dr sandbox kube [--port N] [--kubeconfig FILE] [--load FILE.yaml ...] [--generate N]
                                   run the local Kubernetes API simulator in the foreground
+  eks-dr backup --kubeconfig FILE --to <dir or s3://bucket/prefix> [--name NAME] [--include-namespaces ..]
+                [--exclude-namespaces ..] [--include-resources ..] [--exclude-resources ..] [--selector k=v] [--json]
+                                  snapshot a cluster into <to>/backups/<name>/
+  eks-dr inspect --from <dir or s3://…>/backups/<name> [--json]
+                                  show what a backup holds (verified first)
+  eks-dr verify --from <dir or s3://…>/backups/<name>
+                                  check a backup's size, sha256 and contents against its manifest
+  eks-dr restore --kubeconfig FILE --from <dir or s3://…>/backups/<name> [--namespace-mapping a:b,..]
+                [--existing-resource-policy none|update] [--include-namespaces ..] [--dry-run] [--json]
+                                  restore a backup into a cluster
   eks-dr --help                   this text
 
 Run 'eks-dr <command> --help' for a command's options.`;
@@ -20,8 +34,16 @@ export async function main(argv: string[]): Promise<number> {
       case 'help':
         console.log(USAGE);
         return 0;
+      case 'backup':
+        return await runBackupCommand(rest);
+      case 'inspect':
+        return await runInspectCommand(rest);
+      case 'verify':
+        return await runVerifyCommand(rest);
       case 'sandbox':
         return await runSandboxCommand(rest);
+      case 'restore':
+        return await runRestoreCommand(rest);
       default:
         console.error(`eks-dr: unknown command '${command}'\n\n${USAGE}`);
         return 2;

@@ -1,0 +1,9 @@
+// The restore use case: plan (order, strip, map, override) → apply → report.
+export * from './actions/index.ts';
+export * from './applier.ts';
+export * from './errors.ts';
+export * from './options.ts';
+export * from './planner.ts';
+export * from './restore-order.ts';
+export * from './restorer.ts';
+export * from './result.ts';
