@@ -1,0 +1,108 @@
+// Size and cold-load time of every Lambda bundle, built with exactly the settings `cdk synth` uses
+// (infra/constructs/bundling.ts). Targets (DESIGN.md): ≤ 1 MB minified and ≤ 150 ms to load, each.
+//
+//   npm run bench:bundles [-- --runs N] [--only name,name]
+//
+// Each functions/<name>.ts is bundled to <tmp>/<name>/index.mjs; its load time is measured in a fresh Node
+// process (dynamic import, module-scope wiring included, with the environment the stack gives it and
+// NODE_OPTIONS=--enable-source-maps as deployed), median of N runs. The last line printed is one JSON object.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { esbuildOptions } from '../infra/constructs/bundling.ts';
+import { loadPlanFile, serializePlan } from '../src/plan/index.ts';
+
+const MAX_BYTES = 1024 * 1024;
+const MAX_LOAD_MS = 150;
+const ROOT = join(import.meta.dirname, '..');
+
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, only: { type: 'string' } },
+});
+const runs = Number(values.runs);
+const only = values.only?.split(',');
+
+const plan = loadPlanFile(join(ROOT, 'eks-dr.config.example.json'));
+const account = '111122223333';
+const arn = (region: string, workflow: string) =>
+  `arn:aws:states:${region}:${account}:stateMachine:${plan.name}-eks-dr-${workflow}`;
+// What the stacks set (fake account, no credentials needed: loading makes no AWS call).
+const environment = {
+  ...process.env,
+  AWS_REGION: plan.primary.region,
+  AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00',
+  AWS_SECRET_ACCESS_KEY: 'fake-secret-for-bench',
+  EKS_DR_PLAN: serializePlan(plan),
+  EKS_DR_SIDE_REGION: 'primary',
+  BACKUP_STATE_MACHINE_ARN: arn(plan.primary.region, 'backup'),
+  FAILOVER_STATE_MACHINE_ARN: arn(plan.dr.region, 'failover'),
+  FAILBACK_STATE_MACHINE_ARN: arn(plan.dr.region, 'failback'),
+  DRILL_STATE_MACHINE_ARN: arn(plan.dr.region, 'drill'),
+  NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${plan.dr.region}:${account}:${plan.name}-eks-dr`,
+  POWERTOOLS_SERVICE_NAME: 'eks-dr',
+  POWERTOOLS_METRICS_NAMESPACE: 'EksDr',
+  NODE_OPTIONS: '--enable-source-maps',
+};
+
+interface FunctionFigures {
+  name: string;
+  bytes: number;
+  loadMs: number | null;
+  error?: string;
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Milliseconds to import the bundle in a fresh process, or the error that stopped it. */
+function loadOnce(file: string): number | string {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
+  const child = spawnSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
+    env: environment,
+    encoding: 'utf8',
+  });
+  const ms = Number(child.stdout.trim().split('\n').pop());
+  if (child.status !== 0 || !Number.isFinite(ms))
+    return (child.stderr.trim().split('\n')[0] ?? 'failed').slice(0, 300);
+  return ms;
+}
+
+const names = readdirSync(join(ROOT, 'functions'))
+  .filter((file) => file.endsWith('.ts') && statSync(join(ROOT, 'functions', file)).isFile())
+  .map((file) => file.slice(0, -3))
+  .filter((name) => only === undefined || only.includes(name))
+  .sort();
+const out = mkdtempSync(join(tmpdir(), 'eks-dr-bundles-'));
+const figures: FunctionFigures[] = [];
+try {
+  for (const name of names) {
+    const outfile = join(out, name, 'index.mjs');
+    await build(esbuildOptions(join(ROOT, 'functions', `${name}.ts`), outfile));
+    const bytes = statSync(outfile).size;
+    const samples: number[] = [];
+    let error: string | undefined;
+    for (let run = 0; run < runs && error === undefined; run++) {
+      const result = loadOnce(outfile);
+      if (typeof result === 'string') error = result;
+      else samples.push(result);
+    }
+    const loadMs = error === undefined ? Math.round(median(samples) * 10) / 10 : null;
+    const verdict = bytes <= MAX_BYTES && loadMs !== null && loadMs <= MAX_LOAD_MS ? 'ok' : 'OVER TARGET';
+    console.log(
+      `${name.padEnd(16)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB  ${loadMs === null ? `load failed: ${error}` : `${loadMs.toFixed(1).padStart(7)} ms`}  ${verdict}`,
+    );
+    figures.push({ name, bytes, loadMs, ...(error === undefined ? {} : { error }) });
+  }
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+console.log(JSON.stringify({ functions: figures }));

@@ -1,0 +1,60 @@
+// One place for the esbuild settings of every Lambda bundle, so `cdk synth` (NodejsFunction) and
+// bench/bundles.ts build exactly the same thing.
+import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/** esbuild target matching the Lambda runtime (Node.js 22). */
+export const BUNDLE_TARGET = 'node22';
+
+/**
+ * ESM output keeps top-level await available to handlers and lets esbuild tree-shake the SDK's ES modules.
+ * Some dependencies (the X-Ray SDK under the Powertools tracer, parts of @kubernetes/client-node) still
+ * call `require`; an ESM bundle has no `require`, so the banner provides one.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __eksDrCreateRequire } from 'node:module'; const require = __eksDrCreateRequire(import.meta.url);";
+
+/** Prefer each package's ES module build: it tree-shakes, the CommonJS build does not. */
+export const MAIN_FIELDS = ['module', 'main'] as const;
+
+/**
+ * Nothing is external: the SDK v3 clients are bundled so the versions tested here are the versions that run,
+ * not whatever the runtime ships that month; and one file loads faster than hundreds of runtime modules.
+ */
+export const EXTERNAL_MODULES: readonly string[] = [];
+
+/** The NodejsFunction bundling options every eks-dr function uses: local esbuild, never Docker. */
+export function lambdaBundling(): BundlingOptions {
+  return {
+    forceDockerBundling: false,
+    format: OutputFormat.ESM,
+    target: BUNDLE_TARGET,
+    minify: true,
+    sourceMap: true,
+    sourceMapMode: SourceMapMode.DEFAULT,
+    // Stack traces need file and line, not the original text: keeps the .map small.
+    sourcesContent: false,
+    mainFields: [...MAIN_FIELDS],
+    banner: ESM_REQUIRE_BANNER,
+    externalModules: [...EXTERNAL_MODULES],
+    bundleAwsSDK: true,
+  };
+}
+
+/** The same settings for esbuild's own API (bench/bundles.ts); `outfile` ends in `.mjs`. */
+export function esbuildOptions(entry: string, outfile: string) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node' as const,
+    format: 'esm' as const,
+    target: BUNDLE_TARGET,
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: [...MAIN_FIELDS],
+    banner: { js: ESM_REQUIRE_BANNER },
+    external: [...EXTERNAL_MODULES],
+    logLevel: 'error' as const,
+  };
+}

@@ -1,0 +1,41 @@
+// One real bundle through NodejsFunction: the local esbuild (never Docker), ESM with the require banner.
+// The size and load-time budgets (1 MB, 150 ms) are measured for every function by bench/bundles.ts.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ESM_REQUIRE_BANNER } from '../../infra/constructs/bundling.ts';
+import { EksDrFunction } from '../../infra/constructs/eks-dr-function.ts';
+import { serializePlan } from '../../src/plan/index.ts';
+import { examplePlan } from './synth-helpers.ts';
+
+let assetDir: string;
+
+beforeAll(() => {
+  const app = new App();
+  const stack = new Stack(app, 'Bundling', { env: { region: 'eu-central-1' } });
+  new EksDrFunction(stack, 'Health', { file: 'health', planJson: serializePlan(examplePlan()), side: 'dr' });
+  const assembly = app.synth();
+  const asset = readdirSync(assembly.directory).find(
+    (entry) => entry.startsWith('asset.') && !entry.endsWith('.json'),
+  );
+  assetDir = join(assembly.directory, asset ?? 'missing');
+}, 60_000);
+
+describe('EksDrFunction bundling', () => {
+  it('emits one minified ES module with a source map', () => {
+    // Arrange
+    const file = join(assetDir, 'index.mjs');
+
+    // Act
+    const code = readFileSync(file, 'utf8');
+    const files = readdirSync(assetDir).sort();
+
+    // Assert
+    expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+    // Lambda's own limit for an unzipped deployment package.
+    expect(statSync(file).size).toBeLessThan(250 * 1024 * 1024);
+    expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
+  });
+});
