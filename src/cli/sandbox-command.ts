@@ -15,6 +15,8 @@ Options:
   --seed N            seed for --generate (default 1)
   --nodes N           register N Ready nodes (default 0: a pilot-light cluster)
   --crd-delay-ms N    delay before a new CRD is Established (default 50)
+  --tls-cert FILE     serve HTTPS with this PEM certificate (kubectl sends no token over plain HTTP)
+  --tls-key FILE      the certificate's PEM private key
   -h, --help          this text`;
 
 /** `eks-dr sandbox <kind>`: local stand-ins for the cloud. */
@@ -34,6 +36,8 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       nodes: { type: 'string' },
       'crd-delay-ms': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -48,8 +52,18 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
   const nodes = nonNegativeInteger(values.nodes, '--nodes', 0);
   const crdEstablishDelayMs = nonNegativeInteger(values['crd-delay-ms'], '--crd-delay-ms', 50);
 
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
+    throw new Error('--tls-cert and --tls-key go together');
+  }
+  const tls =
+    values['tls-cert'] && values['tls-key']
+      ? {
+          cert: await readPem(values['tls-cert'], '--tls-cert'),
+          key: await readPem(values['tls-key'], '--tls-key'),
+        }
+      : undefined;
   // Everything is loaded before the port opens, so a client never sees a half-filled cluster.
-  const simulator = new KubeApiSimulator({ port, crdEstablishDelayMs });
+  const simulator = new KubeApiSimulator({ port, crdEstablishDelayMs, ...(tls ? { tls } : {}) });
   for (const file of values.load ?? []) {
     const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new Error(`--load ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
@@ -77,4 +91,10 @@ function nonNegativeInteger(text: string | undefined, flag: string, fallback: nu
   if (!Number.isInteger(value) || value < 0)
     throw new Error(`${flag} must be a non-negative integer, got '${text}'`);
   return value;
+}
+
+async function readPem(file: string, flag: string): Promise<string> {
+  return readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`${flag} ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
 }

@@ -10,7 +10,19 @@ export interface GenerateOptions {
 /** The custom resource every generated cluster carries, so that snapshots see CRDs and custom objects. */
 export const GENERATED_CRD_GROUP = 'bench.eks-dr.io';
 
-type Builder = (name: string, namespace: string, random: () => number, filler: Filler) => KubeManifest;
+/**
+ * Room for what the API server adds to a created object (uid, creationTimestamp, resourceVersion,
+ * generation, a Deployment's status, a Service's clusterIPs, at most ~370 bytes): generated manifests
+ * stay this far below 8 KB so that the stored object does too.
+ */
+export const SERVER_FIELDS_RESERVE = 512;
+/** Smallest and largest stored JSON size of a generated object, in bytes. */
+export const GENERATED_MIN_BYTES = 1024;
+export const GENERATED_MAX_BYTES = 8192;
+
+/** A manifest with one free-text field whose length the generator sets to hit a size. */
+type Sized = [manifest: KubeManifest, fill: (text: string) => void];
+type Builder = (name: string, namespace: string, random: () => number) => Sized;
 
 /**
  * Kinds in the proportions of a typical application cluster: config and secrets dominate, then
@@ -28,46 +40,53 @@ const MIX: ReadonlyArray<readonly [weight: number, prefix: string, build: Builde
   [4, 'netpol', networkPolicy],
   [2, 'pvc', persistentVolumeClaim],
 ];
+const TOTAL_WEIGHT = MIX.reduce((sum, [weight]) => sum + weight, 0);
 
 /**
- * Yields `count` deterministic synthetic manifests in creation order: the CRD, then namespaces, then
- * namespaced objects of mixed kinds, 1–8 KB each. Lazily, so 100k objects never sit in memory twice.
+ * Yields `count` deterministic synthetic manifests in creation order: the Widget CRD, then namespaces,
+ * then namespaced objects of mixed kinds, each 1–8 KB of JSON once stored. Lazily, so 100k objects
+ * never sit in memory twice.
  */
 export function* generateObjects(count: number, options: GenerateOptions = {}): Generator<KubeManifest> {
   if (!Number.isInteger(count) || count < 0)
     throw new RangeError(`count must be a non-negative integer, got ${count}`);
+  const perNamespace = options.objectsPerNamespace ?? 500;
+  if (!Number.isInteger(perNamespace) || perNamespace < 1)
+    throw new RangeError(`objectsPerNamespace must be a positive integer, got ${perNamespace}`);
   if (count === 0) return;
   const random = mulberry32(options.seed ?? 1);
   const filler = new Filler(random);
-  yield widgetCrd();
-  const perNamespace = options.objectsPerNamespace ?? 500;
+  yield sized(widgetCrd(), filler, 2048);
   const remaining = count - 1;
-  const namespaceCount = Math.min(remaining, Math.max(1, Math.ceil(remaining / (perNamespace + 1))));
+  const namespaceCount = Math.min(remaining, Math.ceil(remaining / (perNamespace + 1)));
   const namespaces = Array.from(
     { length: namespaceCount },
     (_, i) => `team-${String(i + 1).padStart(4, '0')}`,
   );
-  for (const name of namespaces) {
-    yield {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name, labels: { 'eks-dr.io/generated': 'true', team: name } },
-    };
-  }
-  const totalWeight = MIX.reduce((sum, [weight]) => sum + weight, 0);
+  for (const name of namespaces) yield sized(namespace(name), filler, filler.size());
   const objects = remaining - namespaceCount;
   for (let i = 0; i < objects; i++) {
-    const namespace = namespaces[i % namespaceCount] as string;
-    let pick = random() * totalWeight;
-    let entry = MIX[0] as (typeof MIX)[number];
-    for (const candidate of MIX) {
-      entry = candidate;
-      pick -= candidate[0];
-      if (pick < 0) break;
-    }
-    const [, prefix, build] = entry;
-    yield build(`${prefix}-${String(i + 1).padStart(6, '0')}`, namespace, random, filler);
+    const ns = namespaces[i % namespaceCount] as string;
+    const [, prefix, build] = pick(random);
+    const name = `${prefix}-${String(i + 1).padStart(6, '0')}`;
+    yield sized(build(name, ns, random), filler, filler.size());
   }
+}
+
+function pick(random: () => number): (typeof MIX)[number] {
+  let left = random() * TOTAL_WEIGHT;
+  for (const entry of MIX) {
+    left -= entry[0];
+    if (left < 0) return entry;
+  }
+  return MIX[MIX.length - 1] as (typeof MIX)[number];
+}
+
+/** Fills the free-text field so that the manifest's JSON is exactly `target` bytes (or its minimum). */
+function sized([manifest, fill]: Sized, filler: Filler, target: number): KubeManifest {
+  const bare = JSON.stringify(manifest).length;
+  fill(filler.text(Math.max(16, target - bare)));
+  return manifest;
 }
 
 /** Deterministic text of a chosen length, sliced from one pre-made random block (fast for 100k objects). */
@@ -75,16 +94,19 @@ class Filler {
   private readonly block: string;
 
   constructor(private readonly random: () => number) {
+    // Only characters JSON does not escape, so a text of n characters adds exactly n bytes.
     const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-    let text = '';
-    for (let i = 0; i < 64 * 1024; i++) text += alphabet[Math.floor(random() * alphabet.length)];
-    this.block = text;
+    const chars: string[] = [];
+    for (let i = 0; i < 16 * 1024; i++)
+      chars.push(alphabet[Math.floor(random() * alphabet.length)] as string);
+    this.block = chars.join('');
   }
 
-  /** A target payload size: 1–8 KB, skewed towards the small end as real objects are. */
+  /** A manifest size: 1 KB to 8 KB less the server's fields, skewed towards the small end as real objects are. */
   size(): number {
     const r = this.random();
-    return 1024 + Math.floor(7 * 1024 * r * r);
+    const span = GENERATED_MAX_BYTES - SERVER_FIELDS_RESERVE - GENERATED_MIN_BYTES;
+    return GENERATED_MIN_BYTES + Math.floor(span * r * r);
   }
 
   text(length: number): string {
@@ -105,126 +127,161 @@ function baseMetadata(name: string, namespace: string, random: () => number) {
   };
 }
 
-function configMap(name: string, namespace: string, random: () => number, filler: Filler): KubeManifest {
-  const size = filler.size();
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: baseMetadata(name, namespace, random),
-    data: { 'application.properties': filler.text(size - 300), 'log.level': 'info' },
+/** The manifest with `annotations['eks-dr.io/notes']` as its free-text field. */
+function withNotes(manifest: KubeManifest): Sized {
+  const annotations: Record<string, string> = {
+    ...(manifest.metadata.annotations ?? {}),
+    'eks-dr.io/notes': '',
   };
+  manifest.metadata.annotations = annotations;
+  return [
+    manifest,
+    (text) => {
+      annotations['eks-dr.io/notes'] = text;
+    },
+  ];
 }
 
-function secret(name: string, namespace: string, random: () => number, filler: Filler): KubeManifest {
-  const size = filler.size();
-  return {
+function namespace(name: string): Sized {
+  return withNotes({
     apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: baseMetadata(name, namespace, random),
-    type: 'Opaque',
-    data: { 'tls.key': Buffer.from(filler.text(Math.floor(((size - 300) * 3) / 4))).toString('base64') },
-  };
+    kind: 'Namespace',
+    metadata: { name, labels: { 'eks-dr.io/generated': 'true', team: name } },
+  });
 }
 
-function podTemplate(name: string, filler: Filler, extraBytes: number) {
-  return {
+function configMap(name: string, namespace: string, random: () => number): Sized {
+  const data: Record<string, string> = { 'application.properties': '', 'log.level': 'info' };
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: baseMetadata(name, namespace, random), data },
+    (text) => {
+      data['application.properties'] = text;
+    },
+  ];
+}
+
+function secret(name: string, namespace: string, random: () => number): Sized {
+  const data: Record<string, string> = { 'tls.key': '' };
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: baseMetadata(name, namespace, random),
+      type: 'Opaque',
+      data,
+    },
+    (text) => {
+      // base64 turns every 3 bytes into 4: encode 3/4 of the wanted length.
+      data['tls.key'] = Buffer.from(text.slice(0, Math.floor((text.length * 3) / 4))).toString('base64');
+    },
+  ];
+}
+
+function podTemplate(name: string, random: () => number) {
+  const env = { name: 'FEATURE_FLAGS', value: '' };
+  const template = {
     metadata: { labels: { app: name } },
     spec: {
       containers: [
         {
           name: 'main',
-          image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/${name}:1.${name.length}.0`,
+          image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/${name}:1.${Math.floor(random() * 20)}.0`,
           ports: [{ containerPort: 8080, name: 'http' }],
           resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-          env: [{ name: 'FEATURE_FLAGS', value: filler.text(Math.max(16, extraBytes)) }],
+          env: [env],
         },
       ],
     },
   };
-}
-
-function deployment(name: string, namespace: string, random: () => number, filler: Filler): KubeManifest {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: baseMetadata(name, namespace, random),
-    spec: {
-      replicas: 1 + Math.floor(random() * 3),
-      selector: { matchLabels: { app: name } },
-      template: podTemplate(name, filler, filler.size() - 900),
-    },
+  const fill = (text: string): void => {
+    env.value = text;
   };
+  return { template, fill };
 }
 
-function statefulSet(name: string, namespace: string, random: () => number, filler: Filler): KubeManifest {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: baseMetadata(name, namespace, random),
-    spec: {
-      replicas: 1 + Math.floor(random() * 3),
-      serviceName: name,
-      selector: { matchLabels: { app: name } },
-      template: podTemplate(name, filler, filler.size() - 1100),
-      volumeClaimTemplates: [
-        {
-          metadata: { name: 'data' },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: 'gp3',
-            resources: { requests: { storage: '10Gi' } },
+function deployment(name: string, namespace: string, random: () => number): Sized {
+  const { template, fill } = podTemplate(name, random);
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: baseMetadata(name, namespace, random),
+      spec: { replicas: 1 + Math.floor(random() * 3), selector: { matchLabels: { app: name } }, template },
+    },
+    fill,
+  ];
+}
+
+function statefulSet(name: string, namespace: string, random: () => number): Sized {
+  const { template, fill } = podTemplate(name, random);
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: baseMetadata(name, namespace, random),
+      spec: {
+        replicas: 1 + Math.floor(random() * 3),
+        serviceName: name,
+        selector: { matchLabels: { app: name } },
+        template,
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: 'gp3',
+              resources: { requests: { storage: '10Gi' } },
+            },
           },
-        },
-      ],
+        ],
+      },
     },
-  };
+    fill,
+  ];
 }
 
-function service(name: string, namespace: string, random: () => number, filler: Filler): KubeManifest {
-  return {
+function service(name: string, namespace: string, random: () => number): Sized {
+  return withNotes({
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: {
-      ...baseMetadata(name, namespace, random),
-      annotations: { 'eks-dr.io/notes': filler.text(filler.size() - 500) },
-    },
+    metadata: baseMetadata(name, namespace, random),
     spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-  };
+  });
 }
 
-function serviceAccount(name: string, namespace: string, random: () => number, filler: Filler): KubeManifest {
-  return {
+function serviceAccount(name: string, namespace: string, random: () => number): Sized {
+  return withNotes({
     apiVersion: 'v1',
     kind: 'ServiceAccount',
     metadata: {
       ...baseMetadata(name, namespace, random),
-      annotations: {
-        'eks.amazonaws.com/role-arn': `arn:aws:iam::123456789012:role/${name}`,
-        'eks-dr.io/notes': filler.text(filler.size() - 400),
-      },
+      annotations: { 'eks.amazonaws.com/role-arn': `arn:aws:iam::123456789012:role/${name}` },
     },
-  };
+  });
 }
 
-function widget(name: string, namespace: string, random: () => number, filler: Filler): KubeManifest {
-  return {
-    apiVersion: `${GENERATED_CRD_GROUP}/v1`,
-    kind: 'Widget',
-    metadata: baseMetadata(name, namespace, random),
-    spec: { replicas: 1, size: Math.floor(random() * 100), blueprint: filler.text(filler.size() - 300) },
-  };
+function widget(name: string, namespace: string, random: () => number): Sized {
+  const spec = { replicas: 1, size: Math.floor(random() * 100), blueprint: '' };
+  return [
+    {
+      apiVersion: `${GENERATED_CRD_GROUP}/v1`,
+      kind: 'Widget',
+      metadata: baseMetadata(name, namespace, random),
+      spec,
+    },
+    (text) => {
+      spec.blueprint = text;
+    },
+  ];
 }
 
-function ingress(name: string, namespace: string, random: () => number, filler: Filler): KubeManifest {
-  return {
+function ingress(name: string, namespace: string, random: () => number): Sized {
+  return withNotes({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
     metadata: {
       ...baseMetadata(name, namespace, random),
-      annotations: {
-        'alb.ingress.kubernetes.io/scheme': 'internet-facing',
-        'eks-dr.io/notes': filler.text(filler.size() - 600),
-      },
+      annotations: { 'alb.ingress.kubernetes.io/scheme': 'internet-facing' },
     },
     spec: {
       ingressClassName: 'alb',
@@ -237,66 +294,76 @@ function ingress(name: string, namespace: string, random: () => number, filler: 
         },
       ],
     },
-  };
+  });
 }
 
-function networkPolicy(name: string, namespace: string, random: () => number, filler: Filler): KubeManifest {
-  return {
+function networkPolicy(name: string, namespace: string, random: () => number): Sized {
+  return withNotes({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: {
-      ...baseMetadata(name, namespace, random),
-      annotations: { 'eks-dr.io/notes': filler.text(filler.size() - 500) },
-    },
+    metadata: baseMetadata(name, namespace, random),
     spec: {
       podSelector: { matchLabels: { app: name } },
       policyTypes: ['Ingress'],
       ingress: [{ from: [{ podSelector: { matchLabels: { tier: 'frontend' } } }], ports: [{ port: 8080 }] }],
     },
-  };
+  });
 }
 
-function persistentVolumeClaim(
-  name: string,
-  namespace: string,
-  random: () => number,
-  filler: Filler,
-): KubeManifest {
-  return {
+function persistentVolumeClaim(name: string, namespace: string, random: () => number): Sized {
+  return withNotes({
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: {
-      ...baseMetadata(name, namespace, random),
-      annotations: { 'eks-dr.io/notes': filler.text(filler.size() - 500) },
-    },
+    metadata: baseMetadata(name, namespace, random),
     spec: {
       accessModes: ['ReadWriteOnce'],
       storageClassName: 'gp3',
       resources: { requests: { storage: '20Gi' } },
     },
-  };
+  });
 }
 
-function widgetCrd(): KubeManifest {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `widgets.${GENERATED_CRD_GROUP}` },
-    spec: {
-      group: GENERATED_CRD_GROUP,
-      scope: 'Namespaced',
-      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          subresources: { status: {} },
+/** The Widget CRD, with a schema that says what generated widgets hold; its description is the free text. */
+function widgetCrd(): Sized {
+  const schema = {
+    type: 'object',
+    description: '',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          replicas: { type: 'integer', minimum: 0, description: 'Desired number of widget workers.' },
+          size: { type: 'integer', minimum: 0, maximum: 100, description: 'Relative size of the widget.' },
+          blueprint: { type: 'string', description: 'Opaque build plan of the widget.' },
         },
-      ],
+      },
+      status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
     },
   };
+  return [
+    {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `widgets.${GENERATED_CRD_GROUP}` },
+      spec: {
+        group: GENERATED_CRD_GROUP,
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: schema },
+            subresources: { status: {} },
+          },
+        ],
+      },
+    },
+    (text) => {
+      schema.description = `Widget is a synthetic custom resource for eks-dr benchmarks. ${text}`;
+    },
+  ];
 }
 
 /** A small, fast, seedable PRNG (mulberry32): the same seed yields the same cluster on every machine. */

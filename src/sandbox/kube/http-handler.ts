@@ -3,12 +3,20 @@ import { parse as parseYaml } from 'yaml';
 import { apiErrors, KubeApiError } from './api-error.ts';
 import type { DiscoveryCatalog, ResourceInfo } from './discovery-catalog.ts';
 import type { FaultInjector, FaultRule, KubeVerb, RequestFacts } from './faults.ts';
-import type { ObjectStore, StoreChange } from './object-store.ts';
-import { continuePage, type ListOptions, type PatchType, type ResourceApi } from './resource-api.ts';
+import type { ObjectStore, StoreChange, StoredObject } from './object-store.ts';
+import {
+  continuePage,
+  handOver,
+  type ListOptions,
+  type PatchType,
+  type ResourceApi,
+} from './resource-api.ts';
 
 const AGGREGATED_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 const MAX_BODY_BYTES = 3 * 1024 * 1024; // kube-apiserver's request size limit
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
 
 /** A request resolved against discovery: which resource, namespace, object and subresource it names. */
 interface ResourceRequest {
@@ -168,7 +176,8 @@ function verbOf(method: string, named: boolean, query: URLSearchParams): KubeVer
 
 interface Answer {
   status: number;
-  body: string;
+  /** Text, or chunks written to the socket in order (a list: no page-sized copy is ever made). */
+  body: string | Buffer[];
   contentType?: string;
 }
 
@@ -187,9 +196,9 @@ function serveResource(
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim() ?? '';
   const body = () => parseBody(rawBody, contentType);
   const json = (status: number, value: unknown): Answer => ({ status, body: JSON.stringify(value) });
-  const objectAnswer = (status: number, stored: { json: string; apiVersion: string }) => ({
+  const objectAnswer = (status: number, stored: StoredObject): Answer => ({
     status,
-    body: api.render(info, stored as Parameters<ResourceApi['render']>[1]),
+    body: [api.renderBytes(info, stored)],
   });
 
   if (subresource === 'scale') {
@@ -257,10 +266,16 @@ function serveList(
       contentType: TABLE_CONTENT_TYPE,
     };
   }
-  // Objects are kept as JSON text: the list is assembled without parsing them again.
+  // Objects are kept as JSON bytes: the list is their stored buffers between commas, never parsed
+  // nor copied into one page-sized string (which costs more than the rest of the request together).
   const head = `{"apiVersion":${JSON.stringify(apiVersionOf(info))},"kind":${JSON.stringify(`${info.kind}List`)},"metadata":${JSON.stringify(metadata)},"items":[`;
-  const items = page.items.map((item) => ctx.api.render(info, item)).join(',');
-  return { status: 200, body: `${head}${items}]}` };
+  const chunks: Buffer[] = [Buffer.from(head)];
+  page.items.forEach((item, index) => {
+    if (index > 0) chunks.push(COMMA);
+    chunks.push(ctx.api.renderBytes(info, item));
+  });
+  chunks.push(LIST_END);
+  return { status: 200, body: chunks };
 }
 
 /** The server-side printing kubectl asks for: NAME and AGE columns (plus NAMESPACE when listing all). */
@@ -317,10 +332,16 @@ function serveWatch(
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
   // Clients wait for the headers before they consider the watch open.
   res.flushHeaders();
-  const write = (type: string, json: string) => res.write(`{"type":"${type}","object":${json}}\n`);
+  const write = (type: string, json: Buffer) => {
+    res.cork();
+    res.write(`{"type":"${type}","object":`);
+    res.write(json);
+    res.write('}\n');
+    res.uncork();
+  };
   const resourceVersion = query.get('resourceVersion');
   if (!resourceVersion || resourceVersion === '0' || query.get('sendInitialEvents') === 'true') {
-    for (const item of initial.items) write('ADDED', ctx.api.render(info, item));
+    for (const item of initial.items) write('ADDED', ctx.api.renderBytes(info, item));
   }
   const matching = new Set(initial.items.map((i) => i.key));
   const listener = (change: StoreChange) => {
@@ -334,15 +355,15 @@ function serveWatch(
     const now = change.type !== 'DELETED' && page.items.length > 0;
     const was = matching.has(change.object.key);
     if (change.type === 'DELETED') {
-      if (was) write('DELETED', ctx.api.render(info, change.object));
+      if (was) write('DELETED', ctx.api.renderBytes(info, change.object));
       matching.delete(change.object.key);
       return;
     }
     if (now) {
-      write(was ? 'MODIFIED' : 'ADDED', ctx.api.render(info, change.object));
+      write(was ? 'MODIFIED' : 'ADDED', ctx.api.renderBytes(info, change.object));
       matching.add(change.object.key);
     } else if (was) {
-      write('DELETED', ctx.api.render(info, change.object));
+      write('DELETED', ctx.api.renderBytes(info, change.object));
       matching.delete(change.object.key);
     }
   };
@@ -416,13 +437,16 @@ function patchType(contentType: string): PatchType {
 
 function parseBody(raw: string | undefined, contentType: string): unknown {
   if (raw === undefined || raw === '') throw apiErrors.badRequest('the request body is empty');
+  let parsed: unknown;
   try {
-    return contentType.endsWith('yaml') ? parseYaml(raw) : JSON.parse(raw);
+    parsed = contentType.endsWith('yaml') ? parseYaml(raw) : JSON.parse(raw);
   } catch (error) {
     throw apiErrors.badRequest(
       `the request body is not valid ${contentType.endsWith('yaml') ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
     );
   }
+  // Parsed here and used once: the API may store it without copying it first.
+  return typeof parsed === 'object' && parsed !== null ? handOver(parsed) : parsed;
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -444,21 +468,26 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function send(
   res: ServerResponse,
   status: number,
-  body: string,
+  body: string | Buffer[],
   contentType = 'application/json',
   resetMidway = false,
   headers: Record<string, string> = {},
 ): void {
-  const bytes = Buffer.from(body);
   if (!resetMidway) {
+    const chunks = typeof body === 'string' ? [Buffer.from(body)] : body;
+    const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     res.writeHead(status, {
       'Content-Type': contentType,
-      'Content-Length': String(bytes.length),
+      'Content-Length': String(length),
       ...headers,
     });
-    res.end(bytes);
+    // One writev for the whole answer.
+    res.cork();
+    for (const chunk of chunks) res.write(chunk);
+    res.end();
     return;
   }
+  const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.concat(body);
   // A connection reset mid-page: half the body, then the socket dies. Sent chunked, as kube-apiserver
   // streams large lists, because node-fetch (under @kubernetes/client-node) only notices a premature
   // close on chunked bodies and would otherwise wait forever for the missing Content-Length bytes.

@@ -9,7 +9,7 @@ import {
 import { apiErrors, KubeApiError } from './api-error.ts';
 import { type DiscoveryCatalog, groupVersion, type ResourceInfo } from './discovery-catalog.ts';
 import { isRecord, type KubeObject, labelSelectorText, readPath, writePath } from './kube-object.ts';
-import { type ObjectStore, objectKey, type StoredObject } from './object-store.ts';
+import { type ObjectStore, objectKey, StoredObject } from './object-store.ts';
 import { applyJsonPatch, applyMergePatch } from './patch.ts';
 
 /** The namespaces every cluster starts with, and which may not be deleted. */
@@ -42,6 +42,15 @@ export interface ResourceHooks {
   beforeCommit(info: ResourceInfo, object: KubeObject): void;
   afterWrite(info: ResourceInfo, object: KubeObject, previous: KubeObject | undefined): void;
   afterDelete(info: ResourceInfo, object: KubeObject): void;
+}
+
+/** Bodies whose caller gave them away (parsed from a request), so no defensive copy is needed. */
+const handedOver = new WeakSet<object>();
+
+/** Marks a freshly parsed request body as the API's to change: a write then skips its defensive copy. */
+export function handOver<T extends object>(body: T): T {
+  handedOver.add(body);
+  return body;
 }
 
 interface ContinueToken {
@@ -212,6 +221,7 @@ export class ResourceApi {
       throw apiErrors.badRequest('the patch produced an object without metadata');
     }
     const next = patched as KubeObject;
+    if (info.storageKey === 'secrets') foldStringData(next);
     const requestedVersion =
       isRecord(patch) && isRecord(patch.metadata) ? patch.metadata.resourceVersion : undefined;
     if (requestedVersion === undefined) next.metadata.resourceVersion = String(current.resourceVersion);
@@ -341,6 +351,14 @@ export class ResourceApi {
     return stored.apiVersion === apiVersion ? stored.json : JSON.stringify(this.parse(info, stored));
   }
 
+  /** `render` as UTF-8 bytes: the stored buffer itself when the versions agree (the list fast path). */
+  renderBytes(info: ResourceInfo, stored: StoredObject): Buffer {
+    const apiVersion = groupVersion(info.group, info.version);
+    return stored.apiVersion === apiVersion
+      ? stored.bytes
+      : Buffer.from(JSON.stringify(this.parse(info, stored)));
+  }
+
   /** Writes a new state of an existing object on behalf of a controller (status updates). */
   controllerWrite(info: ResourceInfo, stored: StoredObject, object: KubeObject): StoredObject {
     object.metadata.resourceVersion = undefined;
@@ -420,20 +438,21 @@ export class ResourceApi {
     }
     const ns = scopeOf(info, namespace);
     const name = meta.name as string;
-    return {
-      key: objectKey(ns, name),
-      namespace: ns,
+    return new StoredObject(
+      objectKey(ns, name),
+      ns,
       name,
-      labels: meta.labels,
+      meta.labels,
       apiVersion,
-      resourceVersion: revision,
-      json: JSON.stringify(ordered),
-    };
+      revision,
+      this.store.encode(JSON.stringify(ordered)),
+    );
   }
 
   private checkBody(info: ResourceInfo, namespace: string, body: unknown): KubeObject {
     if (!isRecord(body)) throw apiErrors.badRequest('the body of the request is not a JSON object');
-    const object = structuredClone(body) as KubeObject;
+    // The server changes what it stores; a caller's object must not change with it.
+    const object = (handedOver.has(body) ? body : structuredClone(body)) as KubeObject;
     if (object.metadata === undefined) object.metadata = {};
     if (!isRecord(object.metadata)) throw apiErrors.badRequest('metadata must be an object');
     const expected = groupVersion(info.group, info.version);
@@ -464,6 +483,7 @@ export class ResourceApi {
     if (object.metadata.labels !== undefined && !isRecord(object.metadata.labels)) {
       throw apiErrors.badRequest('metadata.labels must be a map of strings');
     }
+    if (info.storageKey === 'secrets') foldStringData(object);
     return object;
   }
 
@@ -606,6 +626,17 @@ export class ResourceApi {
         ?.objects.has(objectKey('', `${info.resource}.${info.group}`)) ?? false
     );
   }
+}
+
+/** A Secret's write-only stringData goes into data, base64-encoded, as kube-apiserver does. */
+function foldStringData(secret: KubeObject): void {
+  if (!isRecord(secret.stringData)) return;
+  const data = isRecord(secret.data) ? secret.data : {};
+  for (const [key, value] of Object.entries(secret.stringData)) {
+    data[key] = Buffer.from(String(value), 'utf8').toString('base64');
+  }
+  secret.data = data;
+  delete secret.stringData;
 }
 
 /** Cluster-scoped objects live under the empty namespace. */

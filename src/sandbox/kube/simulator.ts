@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseAllDocuments } from 'yaml';
 import { KubeApiError } from './api-error.ts';
@@ -21,6 +22,12 @@ export interface KubeSimulatorOptions {
   crdEstablishDelayMs?: number;
   /** Name of the cluster in the kubeconfig. @default 'eks-dr-sandbox' */
   clusterName?: string;
+  /**
+   * Serve HTTPS with this PEM key and self-signed certificate (for 127.0.0.1), which the kubeconfig
+   * then trusts. kubectl needs it: client-go sends no credentials over plain HTTP.
+   * @default undefined (plain HTTP)
+   */
+  tls?: { key: string; cert: string };
 }
 
 export interface NodeOptions {
@@ -49,7 +56,7 @@ export class KubeApiSimulator {
   readonly store = new ObjectStore();
   readonly api: ResourceApi;
   private readonly controllers: SimulatorControllers;
-  private server: Server | undefined;
+  private server: Server | TlsServer | undefined;
   private readonly token: string;
   private readonly clusterName: string;
 
@@ -68,7 +75,7 @@ export class KubeApiSimulator {
   /** Listens on 127.0.0.1; resolves with the base URL. */
   async start(): Promise<string> {
     if (this.server) return this.url;
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       void handleKubeRequest(
         {
           catalog: this.catalog,
@@ -82,7 +89,9 @@ export class KubeApiSimulator {
         req,
         res,
       );
-    });
+    };
+    const tls = this.options.tls;
+    const server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
     server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -105,7 +114,7 @@ export class KubeApiSimulator {
   get url(): string {
     const address = this.server?.address() as AddressInfo | null | undefined;
     if (!address) throw new Error('the Kubernetes API simulator is not started');
-    return `http://127.0.0.1:${address.port}`;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${address.port}`;
   }
 
   /** A kubeconfig for this server, with its token (what `aws eks update-kubeconfig` would write). */
@@ -118,8 +127,10 @@ export class KubeApiSimulator {
       `- name: ${name}`,
       '  cluster:',
       `    server: ${this.url}`,
-      // Plain HTTP on loopback; @kubernetes/client-node only accepts http:// with this flag set.
-      '    insecure-skip-tls-verify: true',
+      this.options.tls
+        ? `    certificate-authority-data: ${Buffer.from(this.options.tls.cert).toString('base64')}`
+        : // Plain HTTP on loopback; @kubernetes/client-node only accepts http:// with this flag set.
+          '    insecure-skip-tls-verify: true',
       'users:',
       `- name: ${name}-admin`,
       '  user:',
