@@ -37,6 +37,7 @@ import {
   type BackupManifestInput,
   parseManifestJson,
   serializeManifest,
+  type VolumeSnapshotRecord,
 } from '../archive/manifest.ts';
 import { verifyArchiveDigest } from '../archive/reader.ts';
 import { formatS3Url, parseS3Url, type S3Location } from './s3-url.ts';
@@ -398,6 +399,11 @@ export class S3BackupStore implements BackupStore {
 export interface CopyBackupOptions {
   /** Called after each copied byte range, for progress. */
   onProgress?: (copiedBytes: number, totalBytes: number) => void;
+  /**
+   * The volume snapshot records to write into the destination manifest instead of the source's: the backup
+   * workflow copies EBS snapshots to the destination region after the source manifest was written.
+   */
+  volumeSnapshots?: readonly VolumeSnapshotRecord[];
 }
 
 /**
@@ -479,7 +485,8 @@ export async function copyBackup(
   const copiedRegions = manifest.copiedRegions.includes(region)
     ? manifest.copiedRegions
     : [...manifest.copiedRegions, region];
-  return to.putManifest(name, { ...manifest, sourceRegion, copiedRegions });
+  const volumeSnapshots = options.volumeSnapshots ? [...options.volumeSnapshots] : manifest.volumeSnapshots;
+  return to.putManifest(name, { ...manifest, sourceRegion, copiedRegions, volumeSnapshots });
 }
 
 async function existingCopy(store: S3BackupStore, name: string): Promise<BackupManifest | undefined> {

@@ -246,11 +246,9 @@ describe('S3BackupStore against s3rver', () => {
     });
     await writeBackup(primary, 'rotten', bulkyObjects(5, 1000));
     const key = 'corrupt/backups/rotten/rotten.tar.gz';
-    const original = Buffer.from(
-      await (
-        await client.send(new GetObjectCommand({ Bucket: 'primary', Key: key }))
-      ).Body!.transformToByteArray(),
-    );
+    const stored = await client.send(new GetObjectCommand({ Bucket: 'primary', Key: key }));
+    if (!stored.Body) throw new Error(`s3://primary/${key} has no body`);
+    const original = Buffer.from(await stored.Body.transformToByteArray());
     const flipped = flipByte(original, original.length >> 1); // same size, different bytes: only the checksum can tell
     await client.send(new PutObjectCommand({ Bucket: 'primary', Key: key, Body: flipped }));
 

@@ -24,6 +24,8 @@ export interface LocalWorkflowRun {
   retryIntervalMs?: number;
   /** Called for every state transition (live progress). */
   onEvent?: (event: WorkflowEvent) => void;
+  /** The execution's start time (`$$.Execution.StartTime`), so it agrees with a modelled clock. @default now */
+  startTime?: Date;
 }
 
 export interface WorkflowEvent {
@@ -73,6 +75,7 @@ export async function runLocalWorkflow(run: LocalWorkflowRun): Promise<LocalWork
     States: Record<string, { Type: string; Resource?: string; Parameters?: { FunctionName?: string } }>;
   };
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  const startTime = run.startTime?.toISOString();
   const waits: Record<string, number> = {};
   const retries: Record<string, number> = {};
   for (const [name, state] of Object.entries(definition.States)) {
@@ -93,7 +96,15 @@ export async function runLocalWorkflow(run: LocalWorkflowRun): Promise<LocalWork
     }
     const waitsForToken = state.Resource?.endsWith('.waitForTaskToken') ?? false;
     handlers[name] = async (input: unknown) => {
-      const payload = (input as { Payload?: unknown }).Payload;
+      const given = (input as { Payload?: unknown }).Payload;
+      // aws-local-stepfunctions stamps $$.Execution.StartTime itself; the run's own start time replaces it.
+      const payload =
+        startTime !== undefined &&
+        typeof given === 'object' &&
+        given !== null &&
+        'executionStartTime' in given
+          ? { ...given, executionStartTime: startTime }
+          : given;
       const answer = await handler(payload);
       // With .waitForTaskToken the result is what SendTaskSuccess sent, which the local handler returns.
       return waitsForToken ? answer : { Payload: answer, StatusCode: 200, ExecutedVersion: '$LATEST' };
@@ -111,7 +122,7 @@ export async function runLocalWorkflow(run: LocalWorkflowRun): Promise<LocalWork
       Execution: {
         Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:eks-dr-${run.workflow}:${executionName}`,
         Name: executionName,
-        StartTime: new Date().toISOString(),
+        StartTime: startTime ?? new Date().toISOString(),
         Input: run.input as never,
       },
       Task: { Token: `local-task-token-${executionName}` },

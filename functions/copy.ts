@@ -1,0 +1,62 @@
+// The backup to the other side's bucket, verified (sha256, then a full read of the copy), with the EBS
+// snapshot records of its completed DR copies written into the destination manifest.
+import { type VolumeSnapshotRecord, verifyBackup } from '../src/archive/index.ts';
+import { type Timed, timed } from '../src/failover/index.ts';
+import type { FunctionDependencies } from './shared/dependencies.ts';
+import {
+  backupRefSchema,
+  envelopeSchema,
+  parseInput,
+  runKeys,
+  sideSchema,
+  stepResult,
+} from './shared/envelope.ts';
+import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
+
+const copyInput = envelopeSchema
+  .extend({ from: sideSchema, to: sideSchema, backup: backupRefSchema })
+  .refine((request) => request.from !== request.to, { path: ['to'], message: 'must differ from from' });
+
+/** The copied backup, as the destination holds it. */
+export interface CopyAnswer {
+  name: string;
+  createdAt: string;
+  sha256: string;
+  objects: number;
+  volumes: number;
+  sourceRegion?: string;
+  copiedRegions: string[];
+  verified: true;
+}
+
+/** The copy function over its dependencies. */
+export function createHandler(
+  deps: Pick<FunctionDependencies, 'plan' | 'store' | 'copyBackup' | 'now'>,
+): StepHandler<Timed<CopyAnswer>> {
+  return async (event) => {
+    const request = parseInput('Copy', copyInput, event);
+    const { name } = request.backup;
+    return inRun('copy', { ...runKeys(request, deps.plan.name), backup: name }, () =>
+      timed(deps.now, async () => {
+        const records = stepResult(request.steps, 'volumeCopies')?.records;
+        const volumeSnapshots = Array.isArray(records) ? (records as VolumeSnapshotRecord[]) : undefined;
+        await deps.copyBackup(request.from, request.to, name, volumeSnapshots ? { volumeSnapshots } : {});
+        // "Verify in DR": the copy is read back whole, as a restore would read it, before it counts.
+        const { manifest } = await verifyBackup(deps.store(request.to), name);
+        return {
+          name,
+          createdAt: manifest.created,
+          sha256: manifest.parts[0]?.sha256 ?? '',
+          objects: manifest.totalObjects,
+          volumes: manifest.volumeSnapshots.length,
+          ...(manifest.sourceRegion ? { sourceRegion: manifest.sourceRegion } : {}),
+          copiedRegions: manifest.copiedRegions,
+          verified: true as const,
+        };
+      }),
+    );
+  };
+}
+
+/** The Lambda entry point. */
+export const handler = lazyHandler(createHandler);

@@ -1,0 +1,47 @@
+// Route 53: the plan's records to the DR side (cutover) or back (failback), and whether the change is INSYNC.
+import { z } from 'zod';
+import { type DnsChangeResult, DnsCutover, type Timed, timed } from '../src/failover/index.ts';
+import type { FunctionDependencies } from './shared/dependencies.ts';
+import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
+import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
+
+const dnsInput = z.discriminatedUnion('action', [
+  envelopeSchema.extend({ side: sideSchema, action: z.literal('cutover') }),
+  envelopeSchema.extend({ side: sideSchema, action: z.literal('failback') }),
+  envelopeSchema.extend({
+    side: sideSchema,
+    action: z.literal('status'),
+    change: z.looseObject({ changeId: z.string().min(1, 'must not be empty') }),
+  }),
+]);
+
+/** What a status check answers. */
+export interface DnsStatusResult {
+  insync: boolean;
+  status: string;
+  changeId: string;
+}
+
+/** The dns function over its dependencies. */
+export function createHandler(
+  deps: Pick<FunctionDependencies, 'plan' | 'dns' | 'now'>,
+): StepHandler<Timed<DnsChangeResult | DnsStatusResult>> {
+  return async (event) => {
+    const request = parseInput('Dns', dnsInput, event);
+    return inRun(
+      `dns ${request.action}`,
+      runKeys(request, deps.plan.name),
+      (): Promise<Timed<DnsChangeResult | DnsStatusResult>> => {
+        const cutover = new DnsCutover({ planName: deps.plan.name, dns: deps.plan.dns, provider: deps.dns });
+        if (request.action === 'status') {
+          const { changeId } = request.change;
+          return timed(deps.now, async () => ({ ...(await cutover.status(changeId)), changeId }));
+        }
+        return timed(deps.now, () => (request.action === 'cutover' ? cutover.cutover() : cutover.failback()));
+      },
+    );
+  };
+}
+
+/** The Lambda entry point. */
+export const handler = lazyHandler(createHandler);

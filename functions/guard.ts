@@ -1,0 +1,33 @@
+// First step of every recovery workflow: the input against the plan, and one recovery at a time.
+import { z } from 'zod';
+import { type GuardSettings, type Timed, timed, WorkflowGuard } from '../src/failover/index.ts';
+import type { FunctionDependencies } from './shared/dependencies.ts';
+import { envelopeSchema, parseInput, runKeys } from './shared/envelope.ts';
+import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
+
+const guardInput = envelopeSchema.extend({
+  workflow: z.enum(['failover', 'failback', 'drill']),
+  executionId: z.string().min(1, 'must not be empty'),
+});
+
+/** The guard function over its dependencies. */
+export function createHandler(
+  deps: Pick<FunctionDependencies, 'plan' | 'workflows' | 'now' | 'stateMachineArn'>,
+): StepHandler<Timed<GuardSettings>> {
+  return async (event) => {
+    const request = parseInput('Guard', guardInput, event);
+    return inRun('guard', runKeys(request, deps.plan.name), () => {
+      const guard = new WorkflowGuard({
+        plan: deps.plan,
+        workflows: deps.workflows,
+        conflictingStateMachineArns: (['failover', 'failback', 'drill'] as const).map((workflow) =>
+          deps.stateMachineArn(workflow),
+        ),
+      });
+      return timed(deps.now, () => guard.check(request));
+    });
+  };
+}
+
+/** The Lambda entry point. */
+export const handler = lazyHandler(createHandler);

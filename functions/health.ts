@@ -1,0 +1,29 @@
+// The gate in front of DNS: the recovered side answers its health check, several times in a row.
+import { HealthGate, type HealthGateResult, type Timed, timed } from '../src/failover/index.ts';
+import type { FunctionDependencies } from './shared/dependencies.ts';
+import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
+import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
+
+const healthInput = envelopeSchema.extend({ side: sideSchema });
+
+/** The health function over its dependencies. */
+export function createHandler(
+  deps: Pick<FunctionDependencies, 'plan' | 'probe' | 'healthChecks' | 'now' | 'sleep' | 'tuning'>,
+): StepHandler<Timed<HealthGateResult>> {
+  return async (event) => {
+    const request = parseInput('Health', healthInput, event);
+    return inRun('health', runKeys(request, deps.plan.name), () => {
+      const gate = new HealthGate({
+        healthCheck: deps.plan.healthCheck,
+        probe: deps.probe,
+        route53: deps.healthChecks,
+        intervalMs: deps.tuning?.healthIntervalMs ?? 1000,
+        sleep: deps.sleep,
+      });
+      return timed(deps.now, () => gate.check());
+    });
+  };
+}
+
+/** The Lambda entry point. */
+export const handler = lazyHandler(createHandler);
