@@ -14,7 +14,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { esbuildOptions } from '../infra/constructs/bundling.ts';
-import { loadPlanFile, serializePlan } from '../src/plan/index.ts';
+import { serializePlan } from '../src/plan/index.ts';
+import { loadPlanFile } from '../src/plan/load-plan-file.ts';
 
 const MAX_BYTES = 1024 * 1024;
 const MAX_LOAD_MS = 150;

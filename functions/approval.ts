@@ -1,6 +1,7 @@
 // Publishes a recovery's task token to the plan's topic; an operator's SendTaskSuccess approves the run,
 // SendTaskFailure rejects it. The token goes to the topic only, never to a log line.
-import { z } from 'zod';
+import * as z from 'zod';
+import { notifierFor } from './shared/aws/sns.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, stepResult } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
@@ -39,4 +40,4 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) => createHandler({ ...base, notifier: notifierFor(base) }));

@@ -1,5 +1,5 @@
 // DR node groups from pilot light to target (ScaleUp), back (ScaleDown), and the status the wait loop polls.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   CapacityManager,
   type CapacityStatus,
@@ -7,6 +7,7 @@ import {
   type Timed,
   timed,
 } from '../src/failover/index.ts';
+import { clusterClients, nodeCapacity } from './shared/aws/eks.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
@@ -60,4 +61,6 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) =>
+  createHandler({ ...base, capacity: nodeCapacity(base), cluster: clusterClients(base) }),
+);

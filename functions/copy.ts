@@ -2,6 +2,7 @@
 // snapshot records of its completed DR copies written into the destination manifest.
 import { type VolumeSnapshotRecord, verifyBackup } from '../src/archive/index.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
+import { backupCopier, backupStores } from './shared/aws/s3.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import {
   backupRefSchema,
@@ -59,4 +60,6 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) =>
+  createHandler({ ...base, store: backupStores(base), copyBackup: backupCopier(base) }),
+);

@@ -1,6 +1,7 @@
 // Route 53: the plan's records to the DR side (cutover) or back (failback), and whether the change is INSYNC.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DnsChangeResult, DnsCutover, type Timed, timed } from '../src/failover/index.ts';
+import { dnsProvider } from './shared/aws/route53.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
@@ -44,4 +45,4 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) => createHandler({ ...base, dns: dnsProvider(base) }));

@@ -1,6 +1,7 @@
 // First step of every recovery workflow: the input against the plan, and one recovery at a time.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type GuardSettings, type Timed, timed, WorkflowGuard } from '../src/failover/index.ts';
+import { workflowStarter } from './shared/aws/sfn.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
@@ -30,4 +31,4 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) => createHandler({ ...base, workflows: workflowStarter(base) }));

@@ -1,5 +1,12 @@
 // The gate in front of DNS: the recovered side answers its health check, several times in a row.
-import { HealthGate, type HealthGateResult, type Timed, timed } from '../src/failover/index.ts';
+import {
+  fetchHttpProbe,
+  HealthGate,
+  type HealthGateResult,
+  type Timed,
+  timed,
+} from '../src/failover/index.ts';
+import { healthCheckReader } from './shared/aws/route53.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
@@ -26,4 +33,6 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) =>
+  createHandler({ ...base, probe: fetchHttpProbe, healthChecks: healthCheckReader(base) }),
+);

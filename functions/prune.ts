@@ -1,6 +1,9 @@
 // Retention in both regions: count and age, never the newest copied backup, EBS snapshots included.
+
+import { applyRetention, type RetentionOutcome } from '../src/backup/retention.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
-import { applyRetention, type RetentionOutcome } from './shared/backup-retention.ts';
+import { volumeSnapshotsOf } from './shared/aws/ec2.ts';
+import { backupStores } from './shared/aws/s3.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
@@ -27,4 +30,6 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) =>
+  createHandler({ ...base, store: backupStores(base), volumeSnapshots: volumeSnapshotsOf(base) }),
+);

@@ -1,6 +1,8 @@
 // The last step of every workflow: timeline, RTO, RPO and counts, as metrics, a notification and the output.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type RunReport, RunReporter } from '../src/failover/index.ts';
+import { metricsPublisher } from './shared/aws/cloudwatch.ts';
+import { notifierFor } from './shared/aws/sns.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
@@ -29,4 +31,6 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) =>
+  createHandler({ ...base, metrics: metricsPublisher(base), notifier: notifierFor(base) }),
+);

@@ -1,7 +1,7 @@
 // Restores a backup into one side's cluster in chunks: each invocation stops before its deadline and hands
 // back a continuation, and the workflow loops until done. On the DR side the EBS volumes are made from the
 // snapshot copies first, and the PVs are pointed at them. A drill's `cleanup` removes what it restored.
-import { z } from 'zod';
+import * as z from 'zod';
 import { readBackup } from '../src/archive/index.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
 import type { ApiResource } from '../src/kube/kube-object.ts';
@@ -20,8 +20,11 @@ import {
   type VolumeRestoreBatch,
   VolumeRestorer,
 } from '../src/volumes/index.ts';
+import { volumeSnapshotsOf } from './shared/aws/ec2.ts';
+import { clusterClients } from './shared/aws/eks.ts';
+import { backupStores } from './shared/aws/s3.ts';
 import { backupNameFor } from './shared/backup-name.ts';
-import { type FunctionDependencies, regionOf } from './shared/dependencies.ts';
+import type { FunctionDependencies } from './shared/dependencies.ts';
 import {
   backupRefSchema,
   envelopeSchema,
@@ -33,6 +36,7 @@ import {
 } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 import { logger } from './shared/powertools.ts';
+import { regionOf } from './shared/sides.ts';
 
 /** Chunks in a row that applied nothing before the run is declared stuck (instead of looping forever). */
 export const MAX_STALLED_CHUNKS = 3;
@@ -357,4 +361,11 @@ function stringArray(value: unknown): string[] {
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) =>
+  createHandler({
+    ...base,
+    store: backupStores(base),
+    cluster: clusterClients(base),
+    volumeSnapshots: volumeSnapshotsOf(base),
+  }),
+);

@@ -1,8 +1,10 @@
 // Picks the newest verified backup in the region we recover into, or the one the guard settled on.
 import { BackupSelector, type SelectedBackup, type Timed, timed } from '../src/failover/index.ts';
-import { type FunctionDependencies, regionOf } from './shared/dependencies.ts';
+import { backupStores } from './shared/aws/s3.ts';
+import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema, stepResult } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
+import { regionOf } from './shared/sides.ts';
 
 const selectInput = envelopeSchema.extend({ side: sideSchema });
 
@@ -25,4 +27,4 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) => createHandler({ ...base, store: backupStores(base) }));

@@ -9,10 +9,14 @@ import {
   type SnapshotBatch,
   VolumeBackupper,
 } from '../src/volumes/index.ts';
+import { volumeSnapshotsOf } from './shared/aws/ec2.ts';
+import { clusterClients } from './shared/aws/eks.ts';
+import { backupStores } from './shared/aws/s3.ts';
 import { backupNameFor } from './shared/backup-name.ts';
-import { clusterNameOf, type FunctionDependencies, regionOf } from './shared/dependencies.ts';
+import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, type Side, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
+import { clusterNameOf, regionOf } from './shared/sides.ts';
 
 const snapshotInput = envelopeSchema.extend({ side: sideSchema });
 
@@ -107,4 +111,11 @@ async function startVolumeSnapshots(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) =>
+  createHandler({
+    ...base,
+    store: backupStores(base),
+    cluster: clusterClients(base),
+    volumeSnapshots: volumeSnapshotsOf(base),
+  }),
+);

@@ -1,6 +1,8 @@
 // EventBridge → workflow: the backup schedule starts a backup, a plan alarm going to ALARM starts a failover
 // (auto-failover on); duplicates collapse through the deterministic execution name.
 import { Trigger, type TriggerOutcome } from '../src/failover/index.ts';
+import { workflowStarter } from './shared/aws/sfn.ts';
+import { notifierFor } from './shared/aws/sns.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 
@@ -21,4 +23,6 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) =>
+  createHandler({ ...base, workflows: workflowStarter(base), notifier: notifierFor(base) }),
+);

@@ -1,5 +1,5 @@
 // The backup workflow's EBS steps: are the snapshots done, start their copies to DR, are the copies done.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { VolumeSnapshotRecord } from '../src/archive/index.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
 import {
@@ -8,6 +8,7 @@ import {
   VolumeBackupper,
   type WaitProgress,
 } from '../src/volumes/index.ts';
+import { volumeSnapshotsOf } from './shared/aws/ec2.ts';
 import { backupNameFor } from './shared/backup-name.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, stepResult } from './shared/envelope.ts';
@@ -93,4 +94,6 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) =>
+  createHandler({ ...base, volumeSnapshots: volumeSnapshotsOf(base) }),
+);

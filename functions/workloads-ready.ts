@@ -1,6 +1,7 @@
 // After a restore: are the restored Deployments and StatefulSets at their replicas and Ready?
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Timed, timed, WorkloadReadiness, type WorkloadsStatus } from '../src/failover/index.ts';
+import { clusterClients } from './shared/aws/eks.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
@@ -34,4 +35,4 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createHandler);
+export const handler = lazyHandler((base) => createHandler({ ...base, cluster: clusterClients(base) }));

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type DrPlan, loadPlanFile } from '../src/plan/index.ts';
+import type { DrPlan } from '../src/plan/index.ts';
+import { loadPlanFile } from '../src/plan/load-plan-file.ts';
 import { AlarmForwarderStack } from './stacks/alarm-forwarder-stack.ts';
 import { alarmRegion } from './stacks/alarm-forwarding.ts';
 import { DrStack } from './stacks/dr-stack.ts';

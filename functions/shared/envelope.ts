@@ -1,7 +1,7 @@
 // What every workflow Task sends its function (statemachines/README.md): the execution's name and start,
 // its input, the results of the steps so far, and the fields the step adds. Parsed here with zod, so a
 // malformed payload fails with the field at fault before anything changes.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Which side of the plan a step acts on. */
 export const sideSchema = z.enum(['primary', 'dr']);

@@ -1,6 +1,6 @@
 // The shape every function shares: a handler built from its dependencies, created lazily so that importing
 // a function module (tests, the sandbox) needs no environment, and a run scope that tags every log line.
-import { containerDependencies, type FunctionDependencies } from './dependencies.ts';
+import { type BaseDependencies, containerDependencies } from './base.ts';
 import { logger } from './powertools.ts';
 
 /** The part of the Lambda context the functions use. */
@@ -11,8 +11,11 @@ export interface LambdaContextLike {
 /** A function as Lambda (and the local workflow runner) calls it. */
 export type StepHandler<R> = (event: unknown, context?: LambdaContextLike) => Promise<R>;
 
-/** The `handler` export: the real dependencies are wired on the first invocation, once per container. */
-export function lazyHandler<R>(create: (deps: FunctionDependencies) => StepHandler<R>): StepHandler<R> {
+/**
+ * The `handler` export: `create` gets the container's base dependencies on the first invocation and adds
+ * the adapters its function uses (functions/shared/aws/*), so nothing else is bundled or built.
+ */
+export function lazyHandler<R>(create: (base: BaseDependencies) => StepHandler<R>): StepHandler<R> {
   let built: StepHandler<R> | undefined;
   return (event, context) => {
     built ??= create(containerDependencies());

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidManifestError, type ManifestIssue, UnsupportedFormatVersionError } from './errors.ts';
 import { ARCHIVE_FORMAT_VERSION, validateBackupName } from './layout.ts';
 

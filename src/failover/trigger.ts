@@ -1,7 +1,7 @@
 // What starts a workflow: the backup schedule, or a plan alarm going to ALARM. Execution names are derived
 // from the event alone, so a redelivered event maps to the same name and Step Functions refuses (or returns)
 // the existing execution instead of starting a second one.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DrPlan } from '../plan/index.ts';
 import { InvalidTriggerEventError } from './errors.ts';
 import {

@@ -1,5 +1,5 @@
 // Step Functions Retry/Catch and `cdk synth` output match on these `name`s: keep them stable.
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** The path of an issue about the document as a whole. */
 export const ROOT = '(root)';

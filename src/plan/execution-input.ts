@@ -1,7 +1,7 @@
 // The input of a failover or drill execution, as an operator types it into the Step Functions console or the
 // trigger function sends it. `{}` means "the deployed plan, newest verified backup"; everything else is an
 // explicit, validated deviation from the plan, merged here so every state reads one settled object.
-import { z } from 'zod';
+import * as z from 'zod';
 import { validateBackupName } from '../archive/layout.ts';
 import { InvalidExecutionInputError, toPlanIssues } from './errors.ts';
 import {

@@ -1,5 +1,6 @@
-// The DR plan: one zod schema, its defaults, and loading it from a file, an environment variable or an
-// execution input.
+// The DR plan: one zod schema, its defaults, and loading it from an environment variable or an execution
+// input. Plan files (JSON or YAML) load through ./load-plan-file.ts, imported by the CDK app and the CLI
+// only, so the Lambda bundles never carry `yaml`.
 export {
   type Problem,
   parseKmsKeyArn,
@@ -18,14 +19,7 @@ export {
   type RecoveryKind,
   type RecoverySettings,
 } from './execution-input.ts';
-export {
-  loadPlanFile,
-  type PlanFormat,
-  parsePlan,
-  parsePlanText,
-  planFromEnvironment,
-  serializePlan,
-} from './load-plan.ts';
+export { parsePlan, planFromEnvironment, serializePlan } from './load-plan.ts';
 export {
   applyReplicaOverride,
   type BackupFilters,

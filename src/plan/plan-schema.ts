@@ -1,7 +1,7 @@
 // The DR plan: one zod schema for everything a deployment needs. The CDK app validates eks-dr.config.json
 // with it, every function re-validates the plan it is handed, and the parsed plan is itself a valid input
 // (parse(parse(x)) equals parse(x)), so it can travel through an environment variable and back.
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseLabelSelector } from '../kube/label-selector.ts';
 import {
   alarmNameProblem,

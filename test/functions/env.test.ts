@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { realDependencies } from '../../functions/shared/dependencies.ts';
+import { baseDependencies } from '../../functions/shared/dependencies.ts';
 import {
   InvalidEnvironmentVariableError,
   MissingEnvironmentVariableError,
@@ -79,7 +79,7 @@ describe('environment of the functions', () => {
     const env = { EKS_DR_SIDE_REGION: 'dr' };
 
     // Act
-    const wire = () => realDependencies(env);
+    const wire = () => baseDependencies(env);
 
     // Assert
     expect(wire).toThrow(InvalidPlanError);
@@ -95,7 +95,7 @@ describe('environment of the functions', () => {
     };
 
     // Act
-    const deps = realDependencies(env);
+    const deps = baseDependencies(env);
 
     // Assert
     expect(deps.plan.name).toBe('shop');

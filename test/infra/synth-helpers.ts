@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type EksDrStacks } from '../../infra/app.ts';
-import { type DrPlan, loadPlanFile } from '../../src/plan/index.ts';
+import type { DrPlan } from '../../src/plan/index.ts';
+import { loadPlanFile } from '../../src/plan/load-plan-file.ts';
 
 /** The committed example config, as `npm run synth` uses it without eks-dr.config.json. */
 export const EXAMPLE_CONFIG = join(import.meta.dirname, '..', '..', 'eks-dr.config.example.json');

@@ -4,13 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { InvalidPlanError, PlanFileError } from '../../src/plan/errors.ts';
-import {
-  loadPlanFile,
-  parsePlan,
-  parsePlanText,
-  planFromEnvironment,
-  serializePlan,
-} from '../../src/plan/load-plan.ts';
+import { parsePlan, planFromEnvironment, serializePlan } from '../../src/plan/load-plan.ts';
+import { loadPlanFile, parsePlanText } from '../../src/plan/load-plan-file.ts';
 import { minimalPlan } from './plan-fixtures.ts';
 
 const EXAMPLE_CONFIG = new URL('../../eks-dr.config.example.json', import.meta.url).pathname;

@@ -2,14 +2,12 @@
 // except the newest backup copied to DR, which is what a failover would restore. EBS snapshots of a pruned
 // backup go first, in every region they were copied to; a backup whose snapshots could not all be deleted
 // keeps its manifest, so the next run tries again instead of leaking them.
-import { BackupLockedError, type BackupStore, type StoredBackup } from '../../src/archive/index.ts';
-import type {
-  BackupVolumeSnapshots,
-  VolumeRetentionReport,
-  VolumeSnapshots,
-} from '../../src/volumes/index.ts';
-import { VolumeRetention } from '../../src/volumes/index.ts';
-import type { Side } from './envelope.ts';
+import { BackupLockedError, type BackupStore, type StoredBackup } from '../archive/index.ts';
+import type { BackupVolumeSnapshots, VolumeRetentionReport, VolumeSnapshots } from '../volumes/index.ts';
+import { VolumeRetention } from '../volumes/index.ts';
+
+/** One of the plan's two buckets. */
+type Side = 'primary' | 'dr';
 
 /** How many backups to keep and for how long. */
 export interface RetentionPolicy {

@@ -1,0 +1,18 @@
+// EC2: EBS snapshots and volumes of each side's region.
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Ec2VolumeSnapshots } from '../../../src/aws/ec2-volume-snapshots.ts';
+import type { BaseDependencies } from '../base.ts';
+import type { FunctionDependencies } from '../dependencies.ts';
+import { traced } from '../powertools.ts';
+import { regionOf } from '../sides.ts';
+import { perSide } from './memo.ts';
+
+const volumes = perSide((base, side) => {
+  const region = regionOf(base.plan, side);
+  return new Ec2VolumeSnapshots(traced(new EC2Client({ region })), { region });
+});
+
+/** The EBS snapshots and volumes of each side. */
+export function volumeSnapshotsOf(base: BaseDependencies): FunctionDependencies['volumeSnapshots'] {
+  return (side) => volumes(base, side);
+}
