@@ -1,4 +1,5 @@
 import { runBackupCommand } from './backup-command.ts';
+import { runDemoCommand } from './demo-command.ts';
 import { runInspectCommand } from './inspect-command.ts';
 import { runRestoreCommand } from './restore-command.ts';
 import { runSandboxCommand } from './sandbox-command.ts';
@@ -19,6 +20,8 @@ Usage:
   eks-dr restore --kubeconfig FILE --from <dir or s3://…>/backups/<name> [--namespace-mapping a:b,..]
                 [--existing-resource-policy none|update] [--include-namespaces ..] [--dry-run] [--json]
                                   restore a backup into a cluster
+  eks-dr demo [--failback] [--json] [--report FILE] [--speed MS_PER_MODELLED_SECOND]
+                                  a whole failover on this machine: backup, outage, alarm, failover, report
   eks-dr --help                   this text
 
 Run 'eks-dr <command> --help' for a command's options.`;
@@ -44,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runSandboxCommand(rest);
       case 'restore':
         return await runRestoreCommand(rest);
+      case 'demo':
+        return await runDemoCommand(rest);
       default:
         console.error(`eks-dr: unknown command '${command}'\n\n${USAGE}`);
         return 2;

@@ -91,6 +91,10 @@ export interface SandboxWorldOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Every workflow event of runs the trigger starts. */
   onEvent?: (execution: string, event: WorkflowEvent) => void;
+  /** Wraps the functions of runs the trigger starts, e.g. to keep what one returned. @default as they are */
+  wrapFunctions?: (
+    functions: Record<WorkflowFunction, LocalFunction>,
+  ) => Partial<Record<WorkflowFunction, LocalFunction>>;
   /** The draw of node boot times in [0, 1). @default Math.random */
   random?: () => number;
 }
@@ -226,7 +230,10 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
     const regionOf = (side: Side) => (side === 'primary' ? plan.primary.region : plan.dr.region);
     let world: SandboxWorld | undefined;
     const workflows = new LocalWorkflowStarter({
-      functions: () => functionsFor(world as SandboxWorld),
+      functions: () => {
+        const functions = functionsFor(world as SandboxWorld);
+        return options.wrapFunctions ? { ...functions, ...options.wrapFunctions(functions) } : functions;
+      },
       waitMs: (seconds) => clock.toRealMs(seconds * 1000),
       retryIntervalMs: 0,
       now: () => clock.now(),
