@@ -197,7 +197,6 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       simulator: dr,
       nodegroups: plan.dr.nodeGroups.map((group) => ({ name: group.name, ...group.pilotLightSize })),
     });
-    cleanups.push(() => eks.idle());
 
     const route53 = new SandboxRoute53({ clock });
     route53.addZone({ id: SAMPLE_ZONE_ID, name: 'example.com', records: initialRecords() });
@@ -288,6 +287,9 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       waitMs: (seconds) => clock.toRealMs(seconds * 1000),
       trigger: (event) => triggerFn(event),
       stop: async () => {
+        // Node group updates in flight finish on the compressed clock first: cancelling their timers
+        // would leave them pending forever. Bounded, so a broken update cannot hold the process.
+        await Promise.race([eks.idle(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
         clock.cancelAll();
         for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
       },
