@@ -14,7 +14,11 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type DrPlan, serializePlan } from '../../src/plan/index.ts';
 import type { WorkflowFunction, WorkflowName } from '../../src/workflows/definitions.ts';
-import { EksDrFunction, type EksDrFunctionProps } from '../constructs/eks-dr-function.ts';
+import {
+  EksDrFunction,
+  type EksDrFunctionProps,
+  SNAPSHOT_NODE_OPTIONS,
+} from '../constructs/eks-dr-function.ts';
 import { Workflow } from '../constructs/workflow.ts';
 import { alarmEventPattern } from './alarm-forwarding.ts';
 import { accessEntry, backupBucket, stackKey, triggerDeadLetterQueue } from './common.ts';
@@ -152,7 +156,11 @@ export class DrStack extends Stack {
     );
 
     // Failback starts with a fresh snapshot of the DR cluster, copied back to the primary bucket.
-    const snapshot = fn('snapshot', { timeout: Duration.minutes(10), memorySize: 1024 });
+    const snapshot = fn('snapshot', {
+      timeout: Duration.minutes(10),
+      memorySize: 1024,
+      environment: { NODE_OPTIONS: SNAPSHOT_NODE_OPTIONS },
+    });
     snapshot.allow(
       allow.describeClusters(this, plan, ['dr']),
       ...allow.backupBucketAccess(this, plan, 'dr', ['write'], drKey),

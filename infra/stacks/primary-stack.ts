@@ -9,7 +9,11 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type DrPlan, serializePlan } from '../../src/plan/index.ts';
 import type { WorkflowFunction } from '../../src/workflows/definitions.ts';
-import { EksDrFunction, type EksDrFunctionProps } from '../constructs/eks-dr-function.ts';
+import {
+  EksDrFunction,
+  type EksDrFunctionProps,
+  SNAPSHOT_NODE_OPTIONS,
+} from '../constructs/eks-dr-function.ts';
 import { Workflow } from '../constructs/workflow.ts';
 import { forwardAlarms } from './alarm-forwarding.ts';
 import { accessEntry, backupBucket, stackKey, triggerDeadLetterQueue } from './common.ts';
@@ -83,7 +87,11 @@ export class PrimaryStack extends Stack {
       ),
     );
 
-    const snapshot = fn('snapshot', { timeout: Duration.minutes(10), memorySize: 1024 });
+    const snapshot = fn('snapshot', {
+      timeout: Duration.minutes(10),
+      memorySize: 1024,
+      environment: { NODE_OPTIONS: SNAPSHOT_NODE_OPTIONS },
+    });
     snapshot.allow(
       allow.describeClusters(this, plan, ['primary']),
       ...allow.backupBucketAccess(this, plan, 'primary', ['write'], primaryKey),

@@ -242,7 +242,7 @@ export class Backupper {
             ...(continueToken ? { continueToken } : {}),
           });
           report.pages += 1;
-          const writes: Promise<void>[] = [];
+          let written = 0;
           for (const object of page.items) {
             const name = object.metadata?.name;
             if (!name)
@@ -268,12 +268,13 @@ export class Backupper {
               report.skipped += 1;
               continue;
             }
-            writes.push(writer.add(entryFor(task.selection, object, name)));
+            writer.append(entryFor(task.selection, object, name));
+            written += 1;
             report.objects += 1;
           }
           // Awaiting the page's writes is how the archive's backpressure slows the listing down.
-          await Promise.all(writes);
-          progress.objects += writes.length;
+          await writer.ready();
+          progress.objects += written;
           this.onProgress({ ...progress });
           continueToken = page.continueToken;
         } while (continueToken);

@@ -1,7 +1,7 @@
+import type { ClusterAccess } from './cluster-access.ts';
 import { type DiscoveryResult, discoverResources } from './discovery.ts';
 import { KubeNotFoundError } from './errors.ts';
 import { type ApiResource, apiVersionOf, type KubeObject } from './kube-object.ts';
-import { type ClusterAccess, loadKubeconfig } from './kubeconfig.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
 import { KubeTransport, type KubeTransportOptions } from './transport.ts';
 
@@ -184,12 +184,4 @@ export function collectionPath(resource: ApiResource, namespace: string | undefi
 /** The URL of one object. */
 export function objectPath(resource: ApiResource, namespace: string | undefined, name: string): string {
   return `${collectionPath(resource, namespace)}/${encodeURIComponent(name)}`;
-}
-
-/** A ClusterClient for a kubeconfig text (tests, the sandbox) with default options. */
-export function clusterClientFromKubeconfigText(
-  text: string,
-  options: HttpClusterClientOptions = {},
-): HttpClusterClient {
-  return new HttpClusterClient(loadKubeconfig({ text }), options);
 }

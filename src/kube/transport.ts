@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { type ClusterAccess, CredentialSource } from './cluster-access.ts';
 import { KubeConfigError, KubeConnectionError, type KubeRequestTarget, kubeErrorFor } from './errors.ts';
-import { type ClusterAccess, CredentialSource } from './kubeconfig.ts';
 
 export interface KubeHttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

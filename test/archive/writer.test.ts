@@ -81,6 +81,59 @@ describe('ArchiveWriter', () => {
     expect(object.metadata.managedFields).toHaveLength(1);
   });
 
+  it('drops managedFields of a frozen object too, by copying it', async () => {
+    // Arrange
+    const object = Object.freeze({
+      kind: 'ConfigMap',
+      metadata: Object.freeze({ name: 'a', namespace: 'n', managedFields: [{ manager: 'kubectl' }] }),
+    });
+
+    // Act
+    const { bytes } = await writeArchive([
+      { resource: 'configmaps', group: '', namespace: 'n', name: 'a', object },
+    ]);
+
+    // Assert
+    expect(JSON.parse((await unpack(bytes))[1]?.body ?? '')).toEqual({
+      kind: 'ConfigMap',
+      metadata: { name: 'a', namespace: 'n' },
+    });
+  });
+
+  it('takes a batch through append() and one ready(), in order, across several zlib input chunks', async () => {
+    // Arrange
+    const sink = new MemorySink();
+    const writer = new ArchiveWriter(sink, { gzipLevel: 1 });
+    // ~2 MB in all: more than one 512 KiB chunk, less than the 4 MiB the writer queues before waiting.
+    const names = Array.from({ length: 500 }, (_, i) => `c${String(i).padStart(3, '0')}`);
+
+    // Act
+    for (const name of names)
+      writer.append({
+        resource: 'configmaps',
+        group: '',
+        namespace: 'n',
+        name,
+        object: configMap(name, 'n'),
+      });
+    await writer.ready();
+    writer.append({
+      resource: 'configmaps',
+      group: '',
+      namespace: 'n',
+      name: 'big',
+      object: { metadata: { name: 'big' }, data: { blob: 'y'.repeat(3 * 1024 * 1024) } },
+    });
+    const summary = await writer.finish();
+
+    // Assert
+    const unpacked = await unpack(sink.bytes);
+    expect(unpacked.slice(1).map((e) => parseEntryPath(e.name)?.name)).toEqual([...names, 'big']);
+    expect(JSON.parse(unpacked[1]?.body ?? '')).toEqual(configMap('c000', 'n'));
+    expect(JSON.parse(unpacked.at(-1)?.body ?? '').data.blob).toHaveLength(3 * 1024 * 1024);
+    expect(summary.totalObjects).toBe(501);
+  });
+
   it('computes, while streaming, the sha256 and size of exactly the bytes the sink received, and the counts', async () => {
     // Arrange
     const entries = Array.from({ length: 500 }, (_, i) => ({
@@ -194,8 +247,9 @@ describe('ArchiveWriter', () => {
     await writer.abort(new Error('test over'));
 
     // Assert
-    // 10,000 objects of 4 KB would be 40 MB; the writer must have stopped after a few hundred KB of buffers.
-    expect(added).toBeLessThan(200);
+    // 10,000 objects of 4 KB would be 40 MB; the writer must have stopped after its zlib queue (4 MiB)
+    // and one input chunk were full, i.e. after ~1,100 objects.
+    expect(added).toBeLessThan(1500);
   });
 
   it('writes 100k objects through a slow sink with a bounded amount of data in flight', async () => {
@@ -273,9 +327,10 @@ describe('ArchiveWriter', () => {
 
     // Act
     let error: unknown;
+    // 64 KB objects: more than the writer queues (4 MiB) before add waits, which is when the failure shows.
     for (let i = 0; i < 1000 && error === undefined; i += 1) {
       await writer
-        .add({ resource: 'configmaps', group: '', name: `c${i}`, object: { body: 'x'.repeat(1024) } })
+        .add({ resource: 'configmaps', group: '', name: `c${i}`, object: { body: 'x'.repeat(64 * 1024) } })
         .catch((caught: unknown) => {
           error = caught;
         });

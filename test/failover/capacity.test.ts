@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CapacityManager, type CapacityStatus } from '../../src/failover/capacity.ts';
 import { CapacityTimeoutError, NodeGroupUpdateFailedError } from '../../src/failover/errors.ts';
-import { clusterClientFromKubeconfigText } from '../../src/kube/cluster-client.ts';
+import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
 import { SandboxClock } from '../../src/sandbox/aws/sandbox-clock.ts';
 import { SandboxEks } from '../../src/sandbox/aws/sandbox-eks.ts';
 import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkloadsNotReadyError } from '../../src/failover/errors.ts';
 import { WorkloadReadiness } from '../../src/failover/workloads.ts';
-import { clusterClientFromKubeconfigText } from '../../src/kube/cluster-client.ts';
+import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
 import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { aDeployment, aNamespace } from '../fixtures/kube-objects.ts';
 

@@ -1,9 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  clusterClientFromKubeconfigText,
-  collectionPath,
-  type HttpClusterClient,
-} from '../../src/kube/cluster-client.ts';
+import { collectionPath, type HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import {
   KubeAlreadyExistsError,
   KubeAuthError,
@@ -14,6 +10,7 @@ import {
   KubeThrottledError,
 } from '../../src/kube/errors.ts';
 import type { ApiResource } from '../../src/kube/kube-object.ts';
+import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
 import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { aConfigMap, aCrd, aCustomObject } from '../fixtures/kube-objects.ts';
 

@@ -6,12 +6,9 @@ import { join } from 'node:path';
 import type { BackupStore } from '../../src/archive/backup-store.ts';
 import { LocalDirectoryStore } from '../../src/archive/stores/local-directory-store.ts';
 import { BackupService } from '../../src/backup/backup-service.ts';
-import {
-  type ClusterClient,
-  clusterClientFromKubeconfigText,
-  type HttpClusterClient,
-} from '../../src/kube/cluster-client.ts';
+import type { ClusterClient, HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import type { ApiResource, KubeObject } from '../../src/kube/kube-object.ts';
+import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
 import { KubeApiSimulator, type KubeSimulatorOptions } from '../../src/sandbox/kube/simulator.ts';
 import {
   aConfigMap,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalDirectoryStore } from '../../src/archive/stores/local-directory-store.ts';
-import { clusterClientFromKubeconfigText, type HttpClusterClient } from '../../src/kube/cluster-client.ts';
+import type { HttpClusterClient } from '../../src/kube/cluster-client.ts';
+import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
 import { Restorer } from '../../src/restore/restorer.ts';
 import type { RestoreResult } from '../../src/restore/result.ts';
 import type { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';

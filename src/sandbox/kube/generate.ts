@@ -21,7 +21,7 @@ export const GENERATED_MIN_BYTES = 1024;
 export const GENERATED_MAX_BYTES = 8192;
 
 /** A manifest with one free-text field whose length the generator sets to hit a size. */
-type Sized = [manifest: KubeManifest, fill: (text: string) => void];
+type Sized = [manifest: KubeManifest, fill: (length: number, filler: Filler) => void];
 type Builder = (name: string, namespace: string, random: () => number) => Sized;
 
 /**
@@ -85,21 +85,28 @@ function pick(random: () => number): (typeof MIX)[number] {
 /** Fills the free-text field so that the manifest's JSON is exactly `target` bytes (or its minimum). */
 function sized([manifest, fill]: Sized, filler: Filler, target: number): KubeManifest {
   const bare = JSON.stringify(manifest).length;
-  fill(filler.text(Math.max(16, target - bare)));
+  fill(Math.max(16, target - bare), filler);
   return manifest;
 }
 
-/** Deterministic text of a chosen length, sliced from one pre-made random block (fast for 100k objects). */
+/**
+ * Deterministic text of a chosen length, sliced from one pre-made block (fast for 100k objects). The
+ * block reads like the configuration real ConfigMaps, annotations and env values carry (`key=value`
+ * lines from a vocabulary of config words), so it compresses as real manifests do (~8:1); random
+ * characters would compress ~5:1, and slowly, which no real cluster's backup sees.
+ */
 class Filler {
   private readonly block: string;
 
   constructor(private readonly random: () => number) {
-    // Only characters JSON does not escape, so a text of n characters adds exactly n bytes.
-    const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-    const chars: string[] = [];
-    for (let i = 0; i < 16 * 1024; i++)
-      chars.push(alphabet[Math.floor(random() * alphabet.length)] as string);
-    this.block = chars.join('');
+    const lines: string[] = [];
+    let length = 0;
+    while (length < 64 * 1024) {
+      const line = configLine(random);
+      lines.push(line);
+      length += line.length + 1;
+    }
+    this.block = lines.join('\n');
   }
 
   /** A manifest size: 1 KB to 8 KB less the server's fields, skewed towards the small end as real objects are. */
@@ -109,10 +116,96 @@ class Filler {
     return GENERATED_MIN_BYTES + Math.floor(span * r * r);
   }
 
+  /** Text whose JSON string adds at most `length` bytes (a newline takes two, `\\n`). */
   text(length: number): string {
     const start = Math.floor(this.random() * (this.block.length - length));
-    return this.block.slice(start, start + length);
+    const text = this.block.slice(start, start + length);
+    let newlines = 0;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) newlines += 1;
+    return newlines === 0 ? text : text.slice(0, length - newlines);
   }
+
+  /** `length` pseudo-random bytes as base64: key material stays incompressible, as real keys are. */
+  base64(length: number): string {
+    const bytes = Buffer.allocUnsafe(Math.floor((length * 3) / 4));
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(this.random() * 256);
+    return bytes.toString('base64');
+  }
+}
+
+// Keys and values of the kind real application config holds (Spring, logging, clients, feature flags).
+const CONFIG_KEYS = [
+  'server.port',
+  'server.shutdown',
+  'server.compression.enabled',
+  'server.tomcat.threads.max',
+  'spring.application.name',
+  'spring.profiles.active',
+  'spring.datasource.url',
+  'spring.datasource.username',
+  'spring.datasource.hikari.maximum-pool-size',
+  'spring.datasource.hikari.connection-timeout',
+  'spring.jpa.hibernate.ddl-auto',
+  'spring.jpa.properties.hibernate.dialect',
+  'spring.kafka.bootstrap-servers',
+  'spring.kafka.consumer.group-id',
+  'spring.kafka.consumer.auto-offset-reset',
+  'spring.redis.host',
+  'spring.redis.port',
+  'spring.cache.type',
+  'spring.cache.redis.time-to-live',
+  'management.endpoints.web.exposure.include',
+  'management.metrics.export.cloudwatch.namespace',
+  'management.tracing.sampling.probability',
+  'logging.level.root',
+  'logging.level.org.springframework.web',
+  'logging.level.com.example.orders',
+  'logging.pattern.console',
+  'feature.checkout.new-flow.enabled',
+  'feature.search.fuzzy.enabled',
+  'feature.recommendations.enabled',
+  'client.payments.base-url',
+  'client.payments.timeout',
+  'client.payments.retry.max-attempts',
+  'client.inventory.base-url',
+  'client.inventory.timeout',
+  'aws.region',
+  'aws.sqs.orders-queue-url',
+  'aws.s3.bucket',
+  'resilience4j.circuitbreaker.instances.payments.failure-rate-threshold',
+  'resilience4j.retry.instances.inventory.wait-duration',
+  'app.batch.size',
+  'app.rate-limit.per-minute',
+];
+const CONFIG_VALUES = [
+  'true',
+  'false',
+  'info',
+  'debug',
+  'warn',
+  '30s',
+  '5m',
+  '250ms',
+  'eu-west-1',
+  'graceful',
+  'redis',
+  'validate',
+  'earliest',
+  'health,info,prometheus',
+  'https://payments.internal.example.com/v1',
+  'https://inventory.internal.example.com/api',
+  'jdbc:postgresql://orders-db.internal:5432/orders',
+  'kafka-0.kafka:9092,kafka-1.kafka:9092',
+  'https://sqs.eu-west-1.amazonaws.com/123456789012/orders',
+  'org.hibernate.dialect.PostgreSQLDialect',
+  '%d{ISO8601} %-5level [%thread] %logger{36} - %msg%n',
+];
+
+// One `key=value` line; some values are numbers, so lines repeat in parts, as real config does.
+function configLine(random: () => number): string {
+  const choose = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const value = random() < 0.25 ? String(Math.floor(random() * 1000)) : choose(CONFIG_VALUES);
+  return `${choose(CONFIG_KEYS)}=${value}`;
 }
 
 function baseMetadata(name: string, namespace: string, random: () => number) {
@@ -136,7 +229,8 @@ function withNotes(manifest: KubeManifest): Sized {
   manifest.metadata.annotations = annotations;
   return [
     manifest,
-    (text) => {
+    (length, filler) => {
+      const text = filler.text(length);
       annotations['eks-dr.io/notes'] = text;
     },
   ];
@@ -154,7 +248,8 @@ function configMap(name: string, namespace: string, random: () => number): Sized
   const data: Record<string, string> = { 'application.properties': '', 'log.level': 'info' };
   return [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: baseMetadata(name, namespace, random), data },
-    (text) => {
+    (length, filler) => {
+      const text = filler.text(length);
       data['application.properties'] = text;
     },
   ];
@@ -170,9 +265,8 @@ function secret(name: string, namespace: string, random: () => number): Sized {
       type: 'Opaque',
       data,
     },
-    (text) => {
-      // base64 turns every 3 bytes into 4: encode 3/4 of the wanted length.
-      data['tls.key'] = Buffer.from(text.slice(0, Math.floor((text.length * 3) / 4))).toString('base64');
+    (length, filler) => {
+      data['tls.key'] = filler.base64(length);
     },
   ];
 }
@@ -193,8 +287,8 @@ function podTemplate(name: string, random: () => number) {
       ],
     },
   };
-  const fill = (text: string): void => {
-    env.value = text;
+  const fill = (length: number, filler: Filler): void => {
+    env.value = filler.text(length);
   };
   return { template, fill };
 }
@@ -269,7 +363,8 @@ function widget(name: string, namespace: string, random: () => number): Sized {
       metadata: baseMetadata(name, namespace, random),
       spec,
     },
-    (text) => {
+    (length, filler) => {
+      const text = filler.text(length);
       spec.blueprint = text;
     },
   ];
@@ -360,7 +455,8 @@ function widgetCrd(): Sized {
         ],
       },
     },
-    (text) => {
+    (length, filler) => {
+      const text = filler.text(length);
       schema.description = `Widget is a synthetic custom resource for eks-dr benchmarks. ${text}`;
     },
   ];

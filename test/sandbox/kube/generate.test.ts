@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   GENERATED_CRD_GROUP,
@@ -51,6 +52,32 @@ describe('generateObjects', () => {
     }
     const used = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean));
     expect(used.size).toBe(namespaces.length);
+  });
+
+  it('fills config maps with config-like lines and secrets with incompressible key material', () => {
+    // Arrange
+    const objects = [...generateObjects(600)];
+
+    // Act
+    const properties = objects
+      .filter((o) => o.kind === 'ConfigMap')
+      .map((o) => (o as unknown as { data: Record<string, string> }).data['application.properties'] ?? '');
+    const keys = objects
+      .filter((o) => o.kind === 'Secret')
+      .map((o) =>
+        Buffer.from((o as unknown as { data: Record<string, string> }).data['tls.key'] ?? '', 'base64'),
+      );
+
+    // Assert
+    expect(properties.length).toBeGreaterThan(50);
+    const lines = properties.flatMap((text) => text.split('\n').slice(1, -1)); // first and last may be cut
+    expect(lines.length).toBeGreaterThan(1000);
+    for (const line of lines) expect(line).toMatch(/^[a-z0-9.-]+=\S.*$/);
+    const text = Buffer.from(properties.join('\n'));
+    expect(gzipSync(text).byteLength).toBeLessThan(text.byteLength / 5);
+    expect(keys.length).toBeGreaterThan(30);
+    const key = Buffer.concat(keys);
+    expect(gzipSync(key).byteLength).toBeGreaterThan(key.byteLength * 0.95);
   });
 
   it('rejects a count or a namespace size that is not a usable integer', () => {
