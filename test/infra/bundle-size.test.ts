@@ -7,10 +7,10 @@ import { esbuildOptions } from '../../infra/constructs/bundling.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MB = 1024 * 1024;
-// The target is 1 MB each (issue 7). Until src/failover/trigger.ts and src/archive/manifest.ts import zod as
-// `* as z` (the `{ z }` form pulls all 445 KB of zod) and the EC2 client's untreeshakable schemas (550 KB)
-// leave the snapshot and restore bundles, these budgets guard against regressions above today's sizes.
-const BUDGETS: Record<string, number> = { trigger: 1.1 * MB, snapshot: 2 * MB, restore: 2 * MB };
+// The target is 1 MB each (issue 7): functions without EC2 meet it. @aws-sdk/client-ec2 keeps every
+// operation's schema in one module that esbuild cannot shake (~550 KB), so snapshot and restore carry a
+// regression budget until EC2 calls go through a smaller client.
+const BUDGETS: Record<string, number> = { trigger: 1 * MB, snapshot: 1.6 * MB, restore: 1.6 * MB };
 const out = mkdtempSync(join(tmpdir(), 'eks-dr-bundle-size-'));
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
