@@ -47,8 +47,7 @@ export async function verifyArchive(
   expected: ExpectedPart,
   partName: string,
 ): Promise<ArchiveContents> {
-  const hash = createHash('sha256');
-  let size = 0;
+  const meter = new PartMeter(expected, partName);
   const counts = new Map<string, number>();
   let total = 0;
 
@@ -76,16 +75,7 @@ export async function verifyArchive(
   const stream = await source();
   try {
     for await (const chunk of stream) {
-      const bytes = toBuffer(chunk);
-      size += bytes.byteLength;
-      if (size > expected.size) {
-        // No need to read on: it is wrong already, and an oversized object could be arbitrarily large.
-        throw new ArchiveIntegrityError(
-          partName,
-          `size over ${expected.size} bytes, manifest says ${expected.size} (extra data or wrong manifest?)`,
-        );
-      }
-      hash.update(bytes);
+      const bytes = meter.addWithinLimit(chunk);
       if (structural === undefined && !input.write(bytes)) await drainedOrClosed(input);
     }
     input.end();
@@ -96,9 +86,9 @@ export async function verifyArchive(
     extract.destroy();
     await Promise.allSettled([feeding, consuming]);
   }
-  const sha256 = checkDigest(partName, expected, hash, size, '');
+  const sha256 = meter.check('');
   if (structural !== undefined) throw structural;
-  return { sha256, size, counts: sortedRecord(counts), totalObjects: total };
+  return { sha256, size: meter.size, counts: sortedRecord(counts), totalObjects: total };
 }
 
 /**
@@ -110,25 +100,14 @@ export async function verifyArchiveDigest(
   expected: ExpectedPart,
   partName: string,
 ): Promise<void> {
-  const hash = createHash('sha256');
-  let size = 0;
+  const meter = new PartMeter(expected, partName);
   const stream = await source();
   try {
-    for await (const chunk of stream) {
-      const bytes = toBuffer(chunk);
-      size += bytes.byteLength;
-      if (size > expected.size) {
-        throw new ArchiveIntegrityError(
-          partName,
-          `size over ${expected.size} bytes, manifest says ${expected.size} (extra data or wrong manifest?)`,
-        );
-      }
-      hash.update(bytes);
-    }
+    for await (const chunk of stream) meter.addWithinLimit(chunk);
   } finally {
     stream.destroy();
   }
-  checkDigest(partName, expected, hash, size, '');
+  meter.check('');
 }
 
 /**
@@ -159,8 +138,7 @@ async function* extractEntries(
   partName: string,
 ): AsyncGenerator<ArchiveEntry, void, undefined> {
   const extract = tar.extract();
-  const hash = createHash('sha256');
-  let size = 0;
+  const digest = new PartMeter(expected, partName);
   // Once one stream fails, the pipeline destroys the others with the same error; the first to fail says
   // whether the bytes are corrupt (gzip) or the source could not deliver them (retryable).
   let sourceFailure: { error: unknown } | undefined;
@@ -168,12 +146,7 @@ async function* extractEntries(
     sourceFailure ??= { error };
   });
   const meter = async function* (chunks: AsyncIterable<unknown>) {
-    for await (const chunk of chunks) {
-      const bytes = toBuffer(chunk);
-      hash.update(bytes);
-      size += bytes.byteLength;
-      yield bytes;
-    }
+    for await (const chunk of chunks) yield digest.add(chunk);
   };
   const feeding = pipeline(input, meter, createGunzip(), feedInto(extract));
   let gzipFailure: StructuralError | undefined;
@@ -196,7 +169,7 @@ async function* extractEntries(
     await feeding.catch(() => {});
   }
   // The part was verified a moment ago; this catches it being replaced between the two reads.
-  checkDigest(partName, expected, hash, size, ' since it was verified (was it overwritten?)');
+  digest.check(' since it was verified (was it overwritten?)');
 }
 
 /** The resource entries of a tar stream, after checking that `metadata/version` comes first and is supported. */
@@ -279,28 +252,55 @@ function parseObject(partName: string, path: string, body: Buffer): Record<strin
   return object as Record<string, unknown>;
 }
 
-function checkDigest(
-  partName: string,
-  expected: ExpectedPart,
-  hash: Hash,
-  size: number,
-  suffix: string,
-): string {
-  if (size !== expected.size) {
-    const hint = size < expected.size ? ' (truncated?)' : '';
-    throw new ArchiveIntegrityError(
-      partName,
-      `size ${size} bytes, manifest says ${expected.size}${hint}${suffix}`,
-    );
+/** Counts and hashes the bytes of one archive part, and judges them against its manifest entry. */
+class PartMeter {
+  readonly #hash: Hash = createHash('sha256');
+  size = 0;
+
+  constructor(
+    private readonly expected: ExpectedPart,
+    private readonly partName: string,
+  ) {}
+
+  add(chunk: unknown): Buffer {
+    const bytes = toBuffer(chunk);
+    this.size += bytes.byteLength;
+    this.#hash.update(bytes);
+    return bytes;
   }
-  const actual = hash.digest('hex');
-  if (actual !== expected.sha256.toLowerCase()) {
-    throw new ArchiveIntegrityError(
-      partName,
-      `sha256 mismatch${suffix}: computed ${actual}, manifest says ${expected.sha256}`,
-    );
+
+  /** As add, but refuses at once when the part grows past the manifest's size. */
+  addWithinLimit(chunk: unknown): Buffer {
+    const bytes = this.add(chunk);
+    if (this.size > this.expected.size) {
+      // No need to read on: it is wrong already, and an oversized object could be arbitrarily large.
+      throw new ArchiveIntegrityError(
+        this.partName,
+        `size over ${this.expected.size} bytes, manifest says ${this.expected.size} (extra data or wrong manifest?)`,
+      );
+    }
+    return bytes;
   }
-  return actual;
+
+  /** Throws unless size and sha256 are the manifest's; returns the sha256. */
+  check(suffix: string): string {
+    const { expected, partName, size } = this;
+    if (size !== expected.size) {
+      const hint = size < expected.size ? ' (truncated?)' : '';
+      throw new ArchiveIntegrityError(
+        partName,
+        `size ${size} bytes, manifest says ${expected.size}${hint}${suffix}`,
+      );
+    }
+    const actual = this.#hash.digest('hex');
+    if (actual !== expected.sha256.toLowerCase()) {
+      throw new ArchiveIntegrityError(
+        partName,
+        `sha256 mismatch${suffix}: computed ${actual}, manifest says ${expected.sha256}`,
+      );
+    }
+    return actual;
+  }
 }
 
 function sortedRecord(counts: Map<string, number>): Record<string, number> {
