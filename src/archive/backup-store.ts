@@ -1,6 +1,13 @@
 // The one interface every backup destination implements (local directory, S3); use cases depend on it alone.
 import type { Readable, Writable } from 'node:stream';
-import type { BackupManifest, BackupManifestInput } from './manifest.ts';
+import { ArchiveIntegrityError, BackupNotFoundError, InvalidManifestError } from './errors.ts';
+import type { BackupKeys } from './layout.ts';
+import {
+  type BackupManifest,
+  type BackupManifestInput,
+  parseManifestJson,
+  serializeManifest,
+} from './manifest.ts';
 
 /** A backup a store holds: its name and its validated manifest. */
 export interface StoredBackup {
@@ -60,4 +67,48 @@ export function newestFirst(backups: StoredBackup[]): StoredBackup[] {
       Date.parse(b.manifest.created) - Date.parse(a.manifest.created) ||
       (a.name < b.name ? 1 : a.name > b.name ? -1 : 0),
   );
+}
+
+/**
+ * Serialises the manifest a store is about to write for backup `name` and checks it belongs there, before
+ * anything is written: it names this backup, and every part it lists is this backup's archive with the
+ * size the store holds. `locate` turns a key into the store's path or URL (for messages); `storedSize`
+ * reads the archive's size, undefined when it is missing.
+ */
+export async function checkedManifest(
+  name: string,
+  manifest: BackupManifestInput,
+  keys: BackupKeys,
+  locate: (key: string) => string,
+  storedSize: () => Promise<number | undefined>,
+): Promise<{ text: string; parsed: BackupManifest }> {
+  const target = locate(keys.manifest);
+  const text = serializeManifest(manifest, target);
+  const parsed = parseManifestJson(text, target);
+  checkManifestName(parsed, name, target);
+  for (const part of parsed.parts) {
+    if (part.name !== keys.archivePart) {
+      throw new InvalidManifestError(target, [
+        { path: 'parts.name', message: `${part.name} is not this backup's archive part ${keys.archivePart}` },
+      ]);
+    }
+    const size = await storedSize();
+    if (size === undefined) throw new BackupNotFoundError(name, locate(keys.archive), 'archive');
+    if (size !== part.size) {
+      throw new ArchiveIntegrityError(
+        locate(keys.archive),
+        `stored size ${size} bytes, manifest says ${part.size}`,
+      );
+    }
+  }
+  return { text, parsed };
+}
+
+/** Throws unless a manifest read from `source` names the backup it was read as. */
+export function checkManifestName(manifest: BackupManifest, name: string, source: string): void {
+  if (manifest.name !== name) {
+    throw new InvalidManifestError(source, [
+      { path: 'name', message: `is ${JSON.stringify(manifest.name)} but the backup is named ${name}` },
+    ]);
+  }
 }

@@ -18,6 +18,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import {
   type BackupListing,
   type BackupStore,
+  checkedManifest,
+  checkManifestName,
   newestFirst,
   type StoredBackup,
   type UnreadableBackup,
@@ -36,7 +38,6 @@ import {
   type BackupManifest,
   type BackupManifestInput,
   parseManifestJson,
-  serializeManifest,
   type VolumeSnapshotRecord,
 } from '../archive/manifest.ts';
 import { verifyArchiveDigest } from '../archive/reader.ts';
@@ -172,27 +173,13 @@ export class S3BackupStore implements BackupStore {
   async putManifest(name: string, manifest: BackupManifestInput): Promise<BackupManifest> {
     const keys = backupKeys(this.prefix, name);
     const target = this.#url(keys.manifest);
-    const text = serializeManifest(manifest, target);
-    const parsed = parseManifestJson(text, target);
-    checkManifestName(parsed, name, target);
-    for (const part of parsed.parts) {
-      if (part.name !== keys.archivePart) {
-        throw new InvalidManifestError(target, [
-          {
-            path: 'parts.name',
-            message: `${part.name} is not this backup's archive part ${keys.archivePart}`,
-          },
-        ]);
-      }
-      const stored = await this.#head(keys.archive);
-      if (stored === undefined) throw new BackupNotFoundError(name, this.#url(keys.archive), 'archive');
-      if (stored.ContentLength !== part.size) {
-        throw new ArchiveIntegrityError(
-          this.#url(keys.archive),
-          `stored size ${stored.ContentLength} bytes, manifest says ${part.size}`,
-        );
-      }
-    }
+    const { text, parsed } = await checkedManifest(
+      name,
+      manifest,
+      keys,
+      (key) => this.#url(key),
+      async () => (await this.#head(keys.archive))?.ContentLength,
+    );
     if ((await this.#head(keys.manifest)) !== undefined) {
       throw new BackupAlreadyExistsError(name, this.#url(keys.directory));
     }
@@ -634,14 +621,6 @@ class UploadStream extends Writable {
       () => callback(error),
       () => callback(error),
     );
-  }
-}
-
-function checkManifestName(manifest: BackupManifest, name: string, source: string): void {
-  if (manifest.name !== name) {
-    throw new InvalidManifestError(source, [
-      { path: 'name', message: `is ${JSON.stringify(manifest.name)} but the backup is named ${name}` },
-    ]);
   }
 }
 

@@ -5,24 +5,15 @@ import { type Readable, Writable } from 'node:stream';
 import {
   type BackupListing,
   type BackupStore,
+  checkedManifest,
+  checkManifestName,
   newestFirst,
   type StoredBackup,
   type UnreadableBackup,
 } from '../backup-store.ts';
-import {
-  ArchiveIntegrityError,
-  BackupAlreadyExistsError,
-  BackupNotFoundError,
-  BackupStoreError,
-  InvalidManifestError,
-} from '../errors.ts';
+import { BackupAlreadyExistsError, BackupNotFoundError, BackupStoreError } from '../errors.ts';
 import { type BackupKeys, backupKeys, backupsPrefix } from '../layout.ts';
-import {
-  type BackupManifest,
-  type BackupManifestInput,
-  parseManifestJson,
-  serializeManifest,
-} from '../manifest.ts';
+import { type BackupManifest, type BackupManifestInput, parseManifestJson } from '../manifest.ts';
 
 /** A BackupStore in a local directory: `<dir>/backups/<name>/manifest.json` and `<dir>/backups/<name>/<name>.tar.gz`. */
 export class LocalDirectoryStore implements BackupStore {
@@ -57,27 +48,13 @@ export class LocalDirectoryStore implements BackupStore {
   async putManifest(name: string, manifest: BackupManifestInput): Promise<BackupManifest> {
     const keys = backupKeys('', name);
     const target = this.#path(keys.manifest);
-    const text = serializeManifest(manifest, target);
-    const parsed = parseManifestJson(text, target);
-    checkManifestName(parsed, name, target);
-    for (const part of parsed.parts) {
-      if (part.name !== keys.archivePart) {
-        throw new InvalidManifestError(target, [
-          {
-            path: 'parts.name',
-            message: `${part.name} is not this backup's archive part ${keys.archivePart}`,
-          },
-        ]);
-      }
-      const stored = await statOrUndefined(this.#path(keys.archive));
-      if (stored === undefined) throw new BackupNotFoundError(name, this.#path(keys.archive), 'archive');
-      if (stored.size !== part.size) {
-        throw new ArchiveIntegrityError(
-          this.#path(keys.archive),
-          `stored size ${stored.size} bytes, manifest says ${part.size}`,
-        );
-      }
-    }
+    const { text, parsed } = await checkedManifest(
+      name,
+      manifest,
+      keys,
+      (key) => this.#path(key),
+      async () => (await statOrUndefined(this.#path(keys.archive)))?.size,
+    );
     await writeNew(target, text, () => this.#alreadyExists(name, keys));
     return parsed;
   }
@@ -242,14 +219,6 @@ async function writeNew(
     throw new BackupStoreError(target, `cannot write: ${(error as Error).message}`, { cause: error });
   } finally {
     await unlink(temporary).catch(() => {});
-  }
-}
-
-function checkManifestName(manifest: BackupManifest, name: string, source: string): void {
-  if (manifest.name !== name) {
-    throw new InvalidManifestError(source, [
-      { path: 'name', message: `is ${JSON.stringify(manifest.name)} but the backup is named ${name}` },
-    ]);
   }
 }
 
