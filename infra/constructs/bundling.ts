@@ -1,5 +1,6 @@
 // One place for the esbuild settings of every Lambda bundle, so `cdk synth` (NodejsFunction) and
 // bench/bundles.ts build exactly the same thing.
+import { join } from 'node:path';
 import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** esbuild target matching the Lambda runtime (Node.js 22). */
@@ -22,6 +23,24 @@ export const MAIN_FIELDS = ['module', 'main'] as const;
  */
 export const EXTERNAL_MODULES: readonly string[] = [];
 
+/**
+ * Modules swapped for Lambda-specific ones at bundle time. The SDK's default credential chain (SSO, ini
+ * files, process, web identity, IMDS and the STS/SSO clients behind them) is replaced by the chain a Lambda
+ * function actually has: environment, then the container endpoint (functions/shared/aws/lambda-credentials.ts
+ * says why and what it saves). Tests and local runs import the real module.
+ */
+export const LAMBDA_MODULE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': join(
+    import.meta.dirname,
+    '..',
+    '..',
+    'functions',
+    'shared',
+    'aws',
+    'lambda-credentials.ts',
+  ),
+};
+
 /** The NodejsFunction bundling options every eks-dr function uses: local esbuild, never Docker. */
 export function lambdaBundling(): BundlingOptions {
   return {
@@ -36,6 +55,10 @@ export function lambdaBundling(): BundlingOptions {
     mainFields: [...MAIN_FIELDS],
     banner: ESM_REQUIRE_BANNER,
     externalModules: [...EXTERNAL_MODULES],
+    // CDK passes each as `--alias:<module>=<file>` on esbuild's command line.
+    esbuildArgs: {
+      '--alias': Object.entries(LAMBDA_MODULE_ALIASES).map(([module, file]) => `${module}=${file}`),
+    },
     bundleAwsSDK: true,
   };
 }
@@ -55,6 +78,7 @@ export function esbuildOptions(entry: string, outfile: string) {
     mainFields: [...MAIN_FIELDS],
     banner: { js: ESM_REQUIRE_BANNER },
     external: [...EXTERNAL_MODULES],
+    alias: { ...LAMBDA_MODULE_ALIASES },
     logLevel: 'error' as const,
   };
 }

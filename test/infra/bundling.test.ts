@@ -38,4 +38,17 @@ describe('EksDrFunction bundling', () => {
     expect(statSync(file).size).toBeLessThan(250 * 1024 * 1024);
     expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
   });
+
+  it('carries the Lambda credential chain instead of the SDK default chain', () => {
+    // Arrange
+    const file = join(assetDir, 'index.mjs');
+
+    // Act
+    const code = readFileSync(file, 'utf8');
+
+    // Assert: the alias reached esbuild's command line; the SSO/ini/process chain and its clients are gone.
+    expect(code).toContain('no AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set');
+    expect(code).not.toContain('defaultProvider::fromSSO');
+    expect(code).not.toContain('credential-provider-ini');
+  });
 });
