@@ -1,12 +1,14 @@
 // Publishes a recovery's task token to the plan's topic; an operator's SendTaskSuccess approves the run,
 // SendTaskFailure rejects it. The token goes to the topic only, never to a log line.
-import * as z from 'zod';
+import * as z from '../src/util/zod.ts';
 import { notifierFor } from './shared/aws/sns.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, stepResult } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 
-const approvalInput = envelopeSchema.extend({ taskToken: z.string().min(1, 'must not be empty') });
+const approvalInput = z.extend(envelopeSchema, {
+  taskToken: z.string().check(z.minLength(1, 'must not be empty')),
+});
 
 /** What the approval function answers (Step Functions waits for the token instead). */
 export interface ApprovalRequested {

@@ -1,5 +1,5 @@
 // DR node groups from pilot light to target (ScaleUp), back (ScaleDown), and the status the wait loop polls.
-import * as z from 'zod';
+
 import {
   CapacityManager,
   type CapacityStatus,
@@ -7,30 +7,33 @@ import {
   type Timed,
   timed,
 } from '../src/failover/index.ts';
+import * as z from '../src/util/zod.ts';
 import { clusterClients, nodeCapacity } from './shared/aws/eks.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 const operationSchema = z.looseObject({
   action: z.enum(['scaleUp', 'scaleDown']),
-  cluster: z.string().min(1),
-  startedAt: z.string().min(1),
+  cluster: nonEmpty(),
+  startedAt: nonEmpty(),
   deadline: z.iso.datetime({ offset: true }),
   updates: z.array(
     z.object({
-      cluster: z.string().min(1),
-      nodegroup: z.string().min(1),
-      updateId: z.string().min(1),
-      desired: z.number().int().nonnegative(),
+      cluster: nonEmpty(),
+      nodegroup: nonEmpty(),
+      updateId: nonEmpty(),
+      desired: z.number().check(z.int(), z.nonnegative()),
     }),
   ),
 });
 
 const capacityInput = z.discriminatedUnion('action', [
-  envelopeSchema.extend({ side: sideSchema, action: z.literal('scaleUp') }),
-  envelopeSchema.extend({ side: sideSchema, action: z.literal('scaleDown') }),
-  envelopeSchema.extend({ side: sideSchema, action: z.literal('status'), updates: operationSchema }),
+  z.extend(envelopeSchema, { side: sideSchema, action: z.literal('scaleUp') }),
+  z.extend(envelopeSchema, { side: sideSchema, action: z.literal('scaleDown') }),
+  z.extend(envelopeSchema, { side: sideSchema, action: z.literal('status'), updates: operationSchema }),
 ]);
 
 /** The capacity function over its dependencies. */

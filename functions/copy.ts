@@ -2,6 +2,7 @@
 // snapshot records of its completed DR copies written into the destination manifest.
 import { type VolumeSnapshotRecord, verifyBackup } from '../src/archive/index.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
+import * as z from '../src/util/zod.ts';
 import { backupCopier, backupStores } from './shared/aws/s3.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import {
@@ -14,9 +15,11 @@ import {
 } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 
-const copyInput = envelopeSchema
-  .extend({ from: sideSchema, to: sideSchema, backup: backupRefSchema })
-  .refine((request) => request.from !== request.to, { path: ['to'], message: 'must differ from from' });
+const copyInput = z
+  .extend(envelopeSchema, { from: sideSchema, to: sideSchema, backup: backupRefSchema })
+  .check(
+    z.refine((request) => request.from !== request.to, { path: ['to'], message: 'must differ from from' }),
+  );
 
 /** The copied backup, as the destination holds it. */
 export interface CopyAnswer {

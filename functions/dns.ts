@@ -1,18 +1,19 @@
 // Route 53: the plan's records to the DR side (cutover) or back (failback), and whether the change is INSYNC.
-import * as z from 'zod';
+
 import { type DnsChangeResult, DnsCutover, type Timed, timed } from '../src/failover/index.ts';
+import * as z from '../src/util/zod.ts';
 import { dnsProvider } from './shared/aws/route53.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 
 const dnsInput = z.discriminatedUnion('action', [
-  envelopeSchema.extend({ side: sideSchema, action: z.literal('cutover') }),
-  envelopeSchema.extend({ side: sideSchema, action: z.literal('failback') }),
-  envelopeSchema.extend({
+  z.extend(envelopeSchema, { side: sideSchema, action: z.literal('cutover') }),
+  z.extend(envelopeSchema, { side: sideSchema, action: z.literal('failback') }),
+  z.extend(envelopeSchema, {
     side: sideSchema,
     action: z.literal('status'),
-    change: z.looseObject({ changeId: z.string().min(1, 'must not be empty') }),
+    change: z.looseObject({ changeId: z.string().check(z.minLength(1, 'must not be empty')) }),
   }),
 ]);
 

@@ -1,14 +1,15 @@
 // First step of every recovery workflow: the input against the plan, and one recovery at a time.
-import * as z from 'zod';
+
 import { type GuardSettings, type Timed, timed, WorkflowGuard } from '../src/failover/index.ts';
+import * as z from '../src/util/zod.ts';
 import { workflowStarter } from './shared/aws/sfn.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 
-const guardInput = envelopeSchema.extend({
+const guardInput = z.extend(envelopeSchema, {
   workflow: z.enum(['failover', 'failback', 'drill']),
-  executionId: z.string().min(1, 'must not be empty'),
+  executionId: z.string().check(z.minLength(1, 'must not be empty')),
 });
 
 /** The guard function over its dependencies. */

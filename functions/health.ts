@@ -6,12 +6,13 @@ import {
   type Timed,
   timed,
 } from '../src/failover/index.ts';
+import * as z from '../src/util/zod.ts';
 import { healthCheckReader } from './shared/aws/route53.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 
-const healthInput = envelopeSchema.extend({ side: sideSchema });
+const healthInput = z.extend(envelopeSchema, { side: sideSchema });
 
 /** The health function over its dependencies. */
 export function createHandler(

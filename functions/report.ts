@@ -1,16 +1,17 @@
 // The last step of every workflow: timeline, RTO, RPO and counts, as metrics, a notification and the output.
-import * as z from 'zod';
+
 import { type RunReport, RunReporter } from '../src/failover/index.ts';
+import * as z from '../src/util/zod.ts';
 import { metricsPublisher } from './shared/aws/cloudwatch.ts';
 import { notifierFor } from './shared/aws/sns.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 
-const reportInput = envelopeSchema.extend({
+const reportInput = z.extend(envelopeSchema, {
   workflow: z.enum(['backup', 'failover', 'failback', 'drill']),
   outcome: z.enum(['Succeeded', 'Failed']),
-  error: z.unknown().optional(),
+  error: z.optional(z.unknown()),
 });
 
 /** The report function over its dependencies. */

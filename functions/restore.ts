@@ -1,7 +1,7 @@
 // Restores a backup into one side's cluster in chunks: each invocation stops before its deadline and hands
 // back a continuation, and the workflow loops until done. On the DR side the EBS volumes are made from the
 // snapshot copies first, and the PVs are pointed at them. A drill's `cleanup` removes what it restored.
-import * as z from 'zod';
+
 import { readBackup } from '../src/archive/index.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
 import type { ApiResource } from '../src/kube/kube-object.ts';
@@ -13,6 +13,7 @@ import {
   type RestoreTotals,
   type VolumeMapping,
 } from '../src/restore/index.ts';
+import * as z from '../src/util/zod.ts';
 import {
   findEbsVolumes,
   type KubeObject,
@@ -41,34 +42,37 @@ import { regionOf } from './shared/sides.ts';
 /** Chunks in a row that applied nothing before the run is declared stuck (instead of looping forever). */
 export const MAX_STALLED_CHUNKS = 3;
 
+const wholeCount = () => z.number().check(z.int(), z.nonnegative());
+
 const loopState = z.object({
   stage: z.enum(['volumes', 'objects']),
-  volumeBatch: z
-    .looseObject({ restoreName: z.string(), region: z.string(), items: z.array(z.unknown()) })
-    .optional(),
-  volumeMapping: z
-    .record(z.string(), z.object({ volumeId: z.string(), availabilityZone: z.string() }))
-    .default({}),
-  restore: z.looseObject({ nextIndex: z.number().int().nonnegative(), fingerprint: z.string() }).optional(),
-  namespaces: z.array(z.string()).default([]),
-  createdNamespaces: z.array(z.string()).default([]),
-  createdPersistentVolumes: z.array(z.string()).default([]),
-  stalls: z.number().int().nonnegative().default(0),
+  volumeBatch: z.optional(
+    z.looseObject({ restoreName: z.string(), region: z.string(), items: z.array(z.unknown()) }),
+  ),
+  volumeMapping: z._default(
+    z.record(z.string(), z.object({ volumeId: z.string(), availabilityZone: z.string() })),
+    {},
+  ),
+  restore: z.optional(z.looseObject({ nextIndex: wholeCount(), fingerprint: z.string() })),
+  namespaces: z._default(z.array(z.string()), []),
+  createdNamespaces: z._default(z.array(z.string()), []),
+  createdPersistentVolumes: z._default(z.array(z.string()), []),
+  stalls: z._default(wholeCount(), 0),
 });
 /** What the restore loop carries from one invocation to the next. */
 export type RestoreLoopState = z.output<typeof loopState>;
 
 const restoreInput = z.discriminatedUnion('action', [
-  envelopeSchema.extend({
-    action: z.literal('restore').default('restore'),
+  z.extend(envelopeSchema, {
+    action: z._default(z.literal('restore'), 'restore'),
     side: sideSchema,
     backup: backupRefSchema,
-    continuation: loopState.nullable().default(null),
+    continuation: z._default(z.nullable(loopState), null),
   }),
-  envelopeSchema.extend({
+  z.extend(envelopeSchema, {
     action: z.literal('cleanup'),
     side: sideSchema,
-    backup: backupRefSchema.optional(),
+    backup: z.optional(backupRefSchema),
   }),
 ]);
 

@@ -1,12 +1,13 @@
 // Picks the newest verified backup in the region we recover into, or the one the guard settled on.
 import { BackupSelector, type SelectedBackup, type Timed, timed } from '../src/failover/index.ts';
+import * as z from '../src/util/zod.ts';
 import { backupStores } from './shared/aws/s3.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema, stepResult } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 import { regionOf } from './shared/sides.ts';
 
-const selectInput = envelopeSchema.extend({ side: sideSchema });
+const selectInput = z.extend(envelopeSchema, { side: sideSchema });
 
 /** The select-backup function over its dependencies. */
 export function createHandler(

@@ -3,6 +3,7 @@
 import { BackupAlreadyExistsError, type BackupManifest, readBackup } from '../src/archive/index.ts';
 import { BackupService } from '../src/backup/backup-service.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
+import * as z from '../src/util/zod.ts';
 import {
   findEbsVolumes,
   type KubeObject,
@@ -18,7 +19,7 @@ import { envelopeSchema, parseInput, runKeys, type Side, sideSchema } from './sh
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 import { clusterNameOf, regionOf } from './shared/sides.ts';
 
-const snapshotInput = envelopeSchema.extend({ side: sideSchema });
+const snapshotInput = z.extend(envelopeSchema, { side: sideSchema });
 
 /** What the Snapshot step answers: the backup, and the EBS snapshots started for its volumes. */
 export interface SnapshotAnswer {

@@ -1,7 +1,8 @@
 // The backup workflow's EBS steps: are the snapshots done, start their copies to DR, are the copies done.
-import * as z from 'zod';
+
 import type { VolumeSnapshotRecord } from '../src/archive/index.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
+import * as z from '../src/util/zod.ts';
 import {
   type CopyBatch,
   type SnapshotBatch,
@@ -14,33 +15,38 @@ import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, stepResult } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 const record = z.looseObject({
-  persistentVolume: z.string().min(1),
-  volumeId: z.string().min(1),
-  snapshotId: z.string().min(1),
-  region: z.string().min(1),
+  persistentVolume: nonEmpty(),
+  volumeId: nonEmpty(),
+  snapshotId: nonEmpty(),
+  region: nonEmpty(),
   state: z.enum(['pending', 'completed', 'error', 'recoverable', 'recovering']),
 });
 const snapshotBatch = z.looseObject({
-  backupName: z.string().min(1),
-  region: z.string().min(1),
+  backupName: nonEmpty(),
+  region: nonEmpty(),
   startedAt: z.number(),
   items: z.array(
     z.looseObject({ persistentVolume: z.string(), volumeId: z.string(), snapshotId: z.string() }),
   ),
 });
 const copyBatch = z.looseObject({
-  backupName: z.string().min(1),
-  sourceRegion: z.string().min(1),
-  region: z.string().min(1),
-  kmsKeyId: z.string().min(1),
+  backupName: nonEmpty(),
+  sourceRegion: nonEmpty(),
+  region: nonEmpty(),
+  kmsKeyId: nonEmpty(),
   items: z.array(z.looseObject({ record, state: z.enum(['queued', 'copying', 'completed']) })),
 });
 
 const volumesInput = z.discriminatedUnion('action', [
-  envelopeSchema.extend({ action: z.literal('checkSnapshots'), volumes: snapshotBatch }),
-  envelopeSchema.extend({ action: z.literal('startCopies'), volumes: z.array(record).min(1) }),
-  envelopeSchema.extend({ action: z.literal('checkCopies'), volumes: copyBatch }),
+  z.extend(envelopeSchema, { action: z.literal('checkSnapshots'), volumes: snapshotBatch }),
+  z.extend(envelopeSchema, {
+    action: z.literal('startCopies'),
+    volumes: z.array(record).check(z.minLength(1)),
+  }),
+  z.extend(envelopeSchema, { action: z.literal('checkCopies'), volumes: copyBatch }),
 ]);
 
 /** One volume step's answer: `volumes` is what the next step of the loop takes. */

@@ -1,6 +1,7 @@
 // After a restore: are the restored Deployments and StatefulSets at their replicas and Ready?
-import * as z from 'zod';
+
 import { type Timed, timed, WorkloadReadiness, type WorkloadsStatus } from '../src/failover/index.ts';
+import * as z from '../src/util/zod.ts';
 import { clusterClients } from './shared/aws/eks.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
@@ -9,11 +10,11 @@ import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 /** How long after the restore finished workloads may take to become Ready before the run fails. */
 export const WORKLOADS_DEADLINE_MINUTES = 15;
 
-const workloadsInput = envelopeSchema.extend({
+const workloadsInput = z.extend(envelopeSchema, {
   side: sideSchema,
   steps: z.looseObject({
     restore: z.object({
-      result: z.looseObject({ namespaces: z.array(z.string()), finishedAt: z.string().optional() }),
+      result: z.looseObject({ namespaces: z.array(z.string()), finishedAt: z.optional(z.string()) }),
     }),
   }),
 });

@@ -1,7 +1,7 @@
 // What every workflow Task sends its function (statemachines/README.md): the execution's name and start,
 // its input, the results of the steps so far, and the fields the step adds. Parsed here with zod, so a
 // malformed payload fails with the field at fault before anything changes.
-import * as z from 'zod';
+import * as z from '../../src/util/zod.ts';
 
 /** Which side of the plan a step acts on. */
 export const sideSchema = z.enum(['primary', 'dr']);
@@ -10,10 +10,10 @@ export type Side = z.output<typeof sideSchema>;
 
 /** The fields every Task payload carries. */
 export const envelopeSchema = z.object({
-  executionName: z.string().min(1, 'must not be empty'),
+  executionName: z.string().check(z.minLength(1, 'must not be empty')),
   executionStartTime: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time' }),
   input: z.unknown(),
-  steps: z.record(z.string(), z.unknown()).default({}),
+  steps: z._default(z.record(z.string(), z.unknown()), {}),
 });
 /** A parsed envelope. */
 export type Envelope = z.output<typeof envelopeSchema>;
@@ -32,7 +32,7 @@ export class InvalidFunctionInputError extends Error {
 }
 
 /** Parses a payload; InvalidFunctionInputError names the first field at fault (`side`, `backup.name`). */
-export function parseInput<T extends z.ZodType>(
+export function parseInput<T extends z.ZodMiniType>(
   functionName: string,
   schema: T,
   payload: unknown,
@@ -65,7 +65,7 @@ export function runKeys(envelope: Pick<Envelope, 'executionName'>, planName: str
 }
 
 /** The backup a step works on, as the previous step described it (`name` at least). */
-export const backupRefSchema = z.looseObject({ name: z.string().min(1, 'must not be empty') });
+export const backupRefSchema = z.looseObject({ name: z.string().check(z.minLength(1, 'must not be empty')) });
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

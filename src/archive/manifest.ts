@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../util/zod.ts';
 import { InvalidManifestError, type ManifestIssue, UnsupportedFormatVersionError } from './errors.ts';
 import { ARCHIVE_FORMAT_VERSION, validateBackupName } from './layout.ts';
 
@@ -8,8 +8,9 @@ const isoTime = z.iso.datetime({
   offset: true,
   error: 'expected an ISO 8601 date-time like 2024-05-01T12:00:00Z',
 });
-const count = z.number().int().nonnegative();
-const region = z.string().min(1);
+const count = z.number().check(z.int(), z.nonnegative());
+const nonEmpty = () => z.string().check(z.minLength(1));
+const region = nonEmpty();
 
 /** The phases a finished backup can end in. */
 export const backupPhases = ['Completed', 'PartiallyFailed', 'Failed'] as const;
@@ -22,83 +23,87 @@ export const snapshotStates = ['pending', 'completed', 'error', 'recoverable', '
 export type SnapshotState = (typeof snapshotStates)[number];
 
 const archivePartSchema = z.object({
-  name: z.string().regex(/^[^/]+$/, 'expected a file name without "/"'),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters'),
+  name: z.string().check(z.regex(/^[^/]+$/, 'expected a file name without "/"')),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters')),
   size: count,
 });
 
 const snapshotCopySchema = z.object({
   region,
-  snapshotId: z.string().min(1),
+  snapshotId: nonEmpty(),
   state: z.enum(snapshotStates),
 });
 
 const volumeSnapshotSchema = z.object({
-  persistentVolume: z.string().min(1),
-  volumeId: z.string().min(1),
-  snapshotId: z.string().min(1),
+  persistentVolume: nonEmpty(),
+  volumeId: nonEmpty(),
+  snapshotId: nonEmpty(),
   region,
-  sizeGiB: z.number().int().positive().optional(),
+  sizeGiB: z.optional(z.number().check(z.int(), z.positive())),
   state: z.enum(snapshotStates),
-  copies: z.array(snapshotCopySchema).optional(),
+  copies: z.optional(z.array(snapshotCopySchema)),
 });
 
 const filtersSchema = z.object({
-  includeNamespaces: z.array(z.string()).optional(),
-  excludeNamespaces: z.array(z.string()).optional(),
-  includeResources: z.array(z.string()).optional(),
-  excludeResources: z.array(z.string()).optional(),
-  labelSelector: z.string().optional(),
+  includeNamespaces: z.optional(z.array(z.string())),
+  excludeNamespaces: z.optional(z.array(z.string())),
+  includeResources: z.optional(z.array(z.string())),
+  excludeResources: z.optional(z.array(z.string())),
+  labelSelector: z.optional(z.string()),
 });
 
 /** The schema of `<prefix>/backups/<name>/manifest.json`. */
 export const backupManifestSchema = z
   .object({
-    formatVersion: z.string().regex(VERSION, 'expected a version like 1.1.0'),
-    name: z.string().superRefine((name, ctx) => {
-      try {
-        validateBackupName(name);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      }
-    }),
+    formatVersion: z.string().check(z.regex(VERSION, 'expected a version like 1.1.0')),
+    name: z.string().check(
+      z.superRefine((name, ctx) => {
+        try {
+          validateBackupName(name);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }),
+    ),
     cluster: z.object({
-      name: z.string().min(1),
-      server: z.string().optional(),
-      kubernetesVersion: z.string().optional(),
+      name: nonEmpty(),
+      server: z.optional(z.string()),
+      kubernetesVersion: z.optional(z.string()),
     }),
     created: isoTime,
     completed: isoTime,
-    filters: filtersSchema.default({}),
-    counts: z.record(z.string().min(1), count),
+    filters: z._default(filtersSchema, {}),
+    counts: z.record(nonEmpty(), count),
     totalObjects: count,
     parts: z.array(archivePartSchema),
-    volumeSnapshots: z.array(volumeSnapshotSchema).default([]),
-    sourceRegion: region.optional(),
-    copiedRegions: z.array(region).default([]),
+    volumeSnapshots: z._default(z.array(volumeSnapshotSchema), []),
+    sourceRegion: z.optional(region),
+    copiedRegions: z._default(z.array(region), []),
     phase: z.enum(backupPhases),
-    warnings: z.array(z.string()).default([]),
+    warnings: z._default(z.array(z.string()), []),
   })
-  .superRefine((manifest, ctx) => {
-    // Cross-field checks catch a manifest that was hand-edited or assembled from two different runs.
-    const sum = Object.values(manifest.counts).reduce((a, b) => a + b, 0);
-    if (sum !== manifest.totalObjects) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['totalObjects'],
-        message: `is ${manifest.totalObjects} but counts add up to ${sum}`,
-      });
-    }
-    if (Date.parse(manifest.completed) < Date.parse(manifest.created)) {
-      ctx.addIssue({ code: 'custom', path: ['completed'], message: 'is before created' });
-    }
-    const names = manifest.parts.map((part) => part.name);
-    names.forEach((name, index) => {
-      if (names.indexOf(name) !== index) {
-        ctx.addIssue({ code: 'custom', path: ['parts', index, 'name'], message: `duplicate part ${name}` });
+  .check(
+    z.superRefine((manifest, ctx) => {
+      // Cross-field checks catch a manifest that was hand-edited or assembled from two different runs.
+      const sum = Object.values(manifest.counts).reduce((a, b) => a + b, 0);
+      if (sum !== manifest.totalObjects) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['totalObjects'],
+          message: `is ${manifest.totalObjects} but counts add up to ${sum}`,
+        });
       }
-    });
-  });
+      if (Date.parse(manifest.completed) < Date.parse(manifest.created)) {
+        ctx.addIssue({ code: 'custom', path: ['completed'], message: 'is before created' });
+      }
+      const names = manifest.parts.map((part) => part.name);
+      names.forEach((name, index) => {
+        if (names.indexOf(name) !== index) {
+          ctx.addIssue({ code: 'custom', path: ['parts', index, 'name'], message: `duplicate part ${name}` });
+        }
+      });
+    }),
+  );
 
 /** A validated manifest.json, defaults filled in. */
 export type BackupManifest = z.output<typeof backupManifestSchema>;

@@ -1,14 +1,4 @@
-import {
-  CopySnapshotCommand,
-  CreateSnapshotCommand,
-  CreateVolumeCommand,
-  DeleteSnapshotCommand,
-  DescribeSnapshotsCommand,
-  DescribeVolumesCommand,
-  type EC2Client,
-  type Tag,
-  type VolumeType,
-} from '@aws-sdk/client-ec2';
+import { randomUUID } from 'node:crypto';
 import { type SnapshotState, snapshotStates } from '../archive/index.ts';
 import type {
   CopySnapshotRequest,
@@ -20,8 +10,10 @@ import type {
   VolumeState,
   VolumeStatus,
 } from '../volumes/ports.ts';
+import type { Ec2Api, Ec2QueryParams } from './ec2-query-client.ts';
 import { callEc2, type Ec2RetryOptions } from './ec2-retry.ts';
 import { AwsRequestError } from './errors.ts';
+import type { XmlElement } from './query-xml.ts';
 
 // EC2 accepts at most 200 values in one filter.
 const FILTER_VALUES = 200;
@@ -36,22 +28,23 @@ const VOLUME_STATES: readonly VolumeState[] = [
 
 /** Options of Ec2VolumeSnapshots. */
 export interface Ec2VolumeSnapshotsOptions {
-  /** The region the client talks to; checked against the client's own on first use. */
+  /** The region the client talks to; checked against the client's own before the first call. */
   region: string;
   retry?: Ec2RetryOptions;
 }
 
 /**
- * VolumeSnapshots over one EC2Client (one region: the DR region gets a second client). Describe calls filter
- * by id rather than naming ids, so a missing id is absent from the answer instead of failing the whole call.
+ * VolumeSnapshots over one EC2 Query client (one region: the DR region gets a second client). Describe calls
+ * filter by id rather than naming ids, so a missing id is absent from the answer instead of failing the whole
+ * call. Request and answer names are EC2's Query names (see ec2-query-client.ts): answers are lowerCamel, and
+ * a snapshot's state is `<status>`.
  */
 export class Ec2VolumeSnapshots implements VolumeSnapshots {
   readonly region: string;
-  readonly #client: EC2Client;
+  readonly #client: Ec2Api;
   readonly #retry: Ec2RetryOptions;
-  #regionChecked: Promise<void> | undefined;
 
-  constructor(client: EC2Client, options: Ec2VolumeSnapshotsOptions) {
+  constructor(client: Ec2Api, options: Ec2VolumeSnapshotsOptions) {
     this.#client = client;
     this.region = options.region;
     this.#retry = options.retry ?? {};
@@ -59,81 +52,75 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
 
   /** CreateSnapshot of `volumeId`, tagged on creation. */
   async createSnapshot(volumeId: string, tags: Tags, description: string): Promise<string> {
-    const output = await this.#call('CreateSnapshot', () =>
-      this.#client.send(
-        new CreateSnapshotCommand({
-          VolumeId: volumeId,
-          Description: description,
-          TagSpecifications: [{ ResourceType: 'snapshot', Tags: toTags(tags) }],
-        }),
-      ),
-    );
-    return this.#required('CreateSnapshot', 'SnapshotId', output.SnapshotId);
+    const answer = await this.#call('CreateSnapshot', {
+      VolumeId: volumeId,
+      Description: description,
+      TagSpecification: [{ ResourceType: 'snapshot', Tag: toTags(tags) }],
+    });
+    return this.#required('CreateSnapshot', 'snapshotId', answer.textOf('snapshotId'));
   }
 
-  /** CopySnapshot into this client's region, always encrypted with the given key. */
+  /**
+   * CopySnapshot into this client's region, always encrypted with the given key. The Query API needs a URL
+   * presigned for the source region to copy an encrypted snapshot (the SDK used to add it unasked).
+   */
   async copySnapshot(request: CopySnapshotRequest): Promise<string> {
-    const output = await this.#call('CopySnapshot', () =>
-      this.#client.send(
-        new CopySnapshotCommand({
-          SourceRegion: request.sourceRegion,
-          SourceSnapshotId: request.sourceSnapshotId,
-          Encrypted: true,
-          KmsKeyId: request.kmsKeyId,
-          Description: request.description,
-          TagSpecifications: [{ ResourceType: 'snapshot', Tags: toTags(request.tags) }],
-        }),
-      ),
-    );
-    return this.#required('CopySnapshot', 'SnapshotId', output.SnapshotId);
+    const answer = await this.#call('CopySnapshot', async () => {
+      const source = {
+        SourceRegion: request.sourceRegion,
+        SourceSnapshotId: request.sourceSnapshotId,
+        DestinationRegion: this.region,
+      };
+      return {
+        ...source,
+        Encrypted: true,
+        KmsKeyId: request.kmsKeyId,
+        Description: request.description,
+        PresignedUrl: await this.#client.presignUrl('CopySnapshot', source, request.sourceRegion),
+        TagSpecification: [{ ResourceType: 'snapshot', Tag: toTags(request.tags) }],
+      };
+    });
+    return this.#required('CopySnapshot', 'snapshotId', answer.textOf('snapshotId'));
   }
 
-  /** CreateVolume from a snapshot in one zone, encrypted, tagged on creation. */
+  /**
+   * CreateVolume from a snapshot in one zone, encrypted, tagged on creation. Without a client token one is made
+   * here, once for every attempt, so a retry after a lost answer cannot create a second volume.
+   */
   async createVolume(request: CreateVolumeRequest): Promise<string> {
-    const output = await this.#call('CreateVolume', () =>
-      this.#client.send(
-        new CreateVolumeCommand({
-          SnapshotId: request.snapshotId,
-          AvailabilityZone: request.availabilityZone,
-          VolumeType: (request.volumeType ?? 'gp3') as VolumeType,
-          Encrypted: true,
-          ...(request.kmsKeyId === undefined ? {} : { KmsKeyId: request.kmsKeyId }),
-          ...(request.clientToken === undefined ? {} : { ClientToken: request.clientToken }),
-          TagSpecifications: [{ ResourceType: 'volume', Tags: toTags(request.tags) }],
-        }),
-      ),
-    );
-    return this.#required('CreateVolume', 'VolumeId', output.VolumeId);
+    const answer = await this.#call('CreateVolume', {
+      SnapshotId: request.snapshotId,
+      AvailabilityZone: request.availabilityZone,
+      VolumeType: request.volumeType ?? 'gp3',
+      Encrypted: true,
+      KmsKeyId: request.kmsKeyId,
+      ClientToken: request.clientToken ?? randomUUID(),
+      TagSpecification: [{ ResourceType: 'volume', Tag: toTags(request.tags) }],
+    });
+    return this.#required('CreateVolume', 'volumeId', answer.textOf('volumeId'));
   }
 
   /** The snapshots among `ids` that exist, with state, progress and size. */
   async describeSnapshots(ids: readonly string[]): Promise<SnapshotStatus[]> {
     const found: SnapshotStatus[] = [];
     for (const chunk of chunks(ids, FILTER_VALUES)) {
-      let nextToken: string | undefined;
-      do {
-        const token = nextToken;
-        const output = await this.#call('DescribeSnapshots', () =>
-          this.#client.send(
-            new DescribeSnapshotsCommand({
-              OwnerIds: ['self'],
-              Filters: [{ Name: 'snapshot-id', Values: chunk }],
-              ...(token === undefined ? {} : { NextToken: token }),
-            }),
-          ),
-        );
-        for (const snapshot of output.Snapshots ?? []) {
-          if (snapshot.SnapshotId === undefined) continue;
-          found.push({
-            id: snapshot.SnapshotId,
-            state: snapshotStateOf(snapshot.State),
-            progress: percentOf(snapshot.Progress),
-            sizeGi: snapshot.VolumeSize ?? 0,
-            stateMessage: snapshot.StateMessage || undefined,
-          });
-        }
-        nextToken = output.NextToken || undefined;
-      } while (nextToken !== undefined);
+      await this.#pages(
+        'DescribeSnapshots',
+        { Owner: ['self'], Filter: [{ Name: 'snapshot-id', Value: chunk }] },
+        (page) => {
+          for (const snapshot of page.items('snapshotSet')) {
+            const id = snapshot.textOf('snapshotId');
+            if (!id) continue;
+            found.push({
+              id,
+              state: snapshotStateOf(snapshot.textOf('status')),
+              progress: percentOf(snapshot.textOf('progress')),
+              sizeGi: wholeOf(snapshot.textOf('volumeSize')),
+              stateMessage: snapshot.textOf('statusMessage') || undefined,
+            });
+          }
+        },
+      );
     }
     return found;
   }
@@ -142,29 +129,19 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
   async describeVolumes(ids: readonly string[]): Promise<VolumeStatus[]> {
     const found: VolumeStatus[] = [];
     for (const chunk of chunks(ids, FILTER_VALUES)) {
-      let nextToken: string | undefined;
-      do {
-        const token = nextToken;
-        const output = await this.#call('DescribeVolumes', () =>
-          this.#client.send(
-            new DescribeVolumesCommand({
-              Filters: [{ Name: 'volume-id', Values: chunk }],
-              ...(token === undefined ? {} : { NextToken: token }),
-            }),
-          ),
-        );
-        for (const volume of output.Volumes ?? []) {
-          if (volume.VolumeId === undefined) continue;
-          const state = VOLUME_STATES.find((s) => s === volume.State) ?? 'error';
+      await this.#pages('DescribeVolumes', { Filter: [{ Name: 'volume-id', Value: chunk }] }, (page) => {
+        for (const volume of page.items('volumeSet')) {
+          const id = volume.textOf('volumeId');
+          if (!id) continue;
+          const status = volume.textOf('status');
           found.push({
-            id: volume.VolumeId,
-            state,
-            availabilityZone: volume.AvailabilityZone ?? '',
-            sizeGi: volume.Size ?? 0,
+            id,
+            state: VOLUME_STATES.find((s) => s === status) ?? 'error',
+            availabilityZone: volume.textOf('availabilityZone') ?? '',
+            sizeGi: wholeOf(volume.textOf('size')),
           });
         }
-        nextToken = output.NextToken || undefined;
-      } while (nextToken !== undefined);
+      });
     }
     return found;
   }
@@ -172,9 +149,7 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
   /** DeleteSnapshot; a snapshot that is already gone is reported, not an error. */
   async deleteSnapshot(id: string): Promise<DeleteOutcome> {
     try {
-      await this.#call('DeleteSnapshot', () =>
-        this.#client.send(new DeleteSnapshotCommand({ SnapshotId: id })),
-      );
+      await this.#call('DeleteSnapshot', { SnapshotId: id });
       return 'deleted';
     } catch (error) {
       if (error instanceof AwsRequestError && error.code === 'InvalidSnapshot.NotFound') return 'not-found';
@@ -182,27 +157,36 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
     }
   }
 
-  async #call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    this.#regionChecked ??= this.#checkRegion();
-    await this.#regionChecked;
-    return callEc2(operation, this.region, send, this.#retry);
+  // Follows <nextToken> until EC2 stops sending one (absent or empty).
+  async #pages(action: string, params: Ec2QueryParams, onPage: (page: XmlElement) => void): Promise<void> {
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await this.#call(action, { ...params, NextToken: token });
+      onPage(page);
+      nextToken = page.textOf('nextToken') || undefined;
+    } while (nextToken !== undefined);
   }
 
-  // The source and DR clients are two instances of one class; swapping them would snapshot in the wrong region.
-  async #checkRegion(): Promise<void> {
-    const configured = this.#client.config.region;
-    const actual = typeof configured === 'function' ? await configured() : configured;
-    if (actual !== undefined && actual !== this.region) {
-      this.#regionChecked = undefined;
+  // `params` may be a function, so parts that expire (a presigned URL) are made afresh for each attempt.
+  async #call(action: string, params: Ec2QueryParams | (() => Promise<Ec2QueryParams>)): Promise<XmlElement> {
+    // The source and DR clients are two instances of one class; swapping them would snapshot in the wrong region.
+    if (this.#client.region !== this.region) {
       throw new RangeError(
-        `Ec2VolumeSnapshots region ${this.region}: the EC2 client is configured for ${String(actual)}`,
+        `Ec2VolumeSnapshots region ${this.region}: the EC2 client is configured for ${this.#client.region}`,
       );
     }
+    return callEc2(
+      action,
+      this.region,
+      async () => this.#client.call(action, typeof params === 'function' ? await params() : params),
+      this.#retry,
+    );
   }
 
-  #required(operation: string, field: string, value: string | undefined): string {
+  #required(action: string, field: string, value: string | undefined): string {
     if (value === undefined || value === '') {
-      throw new AwsRequestError('EC2', operation, `region ${this.region}`, 'EmptyResponse', {
+      throw new AwsRequestError('EC2', action, `region ${this.region}`, 'EmptyResponse', {
         cause: new Error(`the response has no ${field}`),
       });
     }
@@ -210,7 +194,7 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
   }
 }
 
-function toTags(tags: Tags): Tag[] {
+function toTags(tags: Tags): Ec2QueryParams[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
@@ -222,6 +206,11 @@ function snapshotStateOf(state: string | undefined): SnapshotState {
 function percentOf(progress: string | undefined): number {
   const value = Number.parseFloat(progress ?? '');
   return Number.isFinite(value) ? Math.min(100, Math.max(0, value)) : 0;
+}
+
+function wholeOf(value: string | undefined): number {
+  const parsed = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(parsed) ? parsed : 0;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

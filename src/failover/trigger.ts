@@ -1,8 +1,9 @@
 // What starts a workflow: the backup schedule, or a plan alarm going to ALARM. Execution names are derived
 // from the event alone, so a redelivered event maps to the same name and Step Functions refuses (or returns)
 // the existing execution instead of starting a second one.
-import * as z from 'zod';
+
 import type { DrPlan } from '../plan/index.ts';
+import * as z from '../util/zod.ts';
 import { InvalidTriggerEventError } from './errors.ts';
 import {
   ExecutionAlreadyRunningError,
@@ -20,9 +21,9 @@ export type TriggeredWorkflow = 'backup' | 'failover';
 export const triggerInfoSchema = z.strictObject({
   type: z.enum(['schedule', 'alarm']),
   /** The schedule rule ARN or the alarm name. */
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   /** Region of the event (the alarm's region). */
-  region: z.string().min(1).optional(),
+  region: z.optional(z.string().check(z.minLength(1))),
   /** Scheduled time, or when the alarm changed state. */
   time: z.iso.datetime({ offset: true }),
 });
@@ -33,12 +34,12 @@ export type TriggerInfo = z.output<typeof triggerInfoSchema>;
 /** The EventBridge envelope every event arrives in. */
 export const eventBridgeEnvelopeSchema = z.object({
   version: z.string(),
-  id: z.string().min(1),
-  'detail-type': z.string().min(1),
-  source: z.string().min(1),
-  account: z.string().optional(),
+  id: z.string().check(z.minLength(1)),
+  'detail-type': z.string().check(z.minLength(1)),
+  source: z.string().check(z.minLength(1)),
+  account: z.optional(z.string()),
   time: z.iso.datetime({ offset: true }),
-  region: z.string().min(1),
+  region: z.string().check(z.minLength(1)),
   resources: z.array(z.string()),
   detail: z.unknown(),
 });
@@ -48,28 +49,30 @@ export type EventBridgeEvent = z.output<typeof eventBridgeEnvelopeSchema>;
 
 const alarmStates = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 
-/** CloudWatch writes `2024-05-01T12:34:56.789+0000` (no colon in the offset); normalised to ISO UTC. */
-const alarmTimestamp = z.string().transform((value, ctx) => {
-  const ms = Date.parse(value.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
-  if (Number.isNaN(ms)) {
-    ctx.addIssue({ code: 'custom', message: `expected a date-time, got ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-  return new Date(ms).toISOString();
-});
+/** CloudWatch writes `2024-05-01T12:34:56.789+0000` (no colon in the offset); Date.parse wants the colon. */
+const alarmTimeMs = (value: string) => Date.parse(value.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+
+/** An alarm timestamp normalised to ISO UTC. Checked before the transform: a mini transform cannot add issues. */
+const alarmTimestamp = z.pipe(
+  z.string().check(
+    z.superRefine((value, ctx) => {
+      if (Number.isNaN(alarmTimeMs(value))) {
+        ctx.addIssue({ code: 'custom', message: `expected a date-time, got ${JSON.stringify(value)}` });
+      }
+    }),
+  ),
+  z.transform((value: string) => new Date(alarmTimeMs(value)).toISOString()),
+);
 
 /** The detail of a "CloudWatch Alarm State Change" event (the fields the trigger reads). */
 export const alarmStateChangeSchema = z.object({
-  alarmName: z.string().min(1),
+  alarmName: z.string().check(z.minLength(1)),
   state: z.object({
     value: z.enum(alarmStates),
-    reason: z.string().optional(),
+    reason: z.optional(z.string()),
     timestamp: alarmTimestamp,
   }),
-  previousState: z
-    .object({ value: z.enum(alarmStates) })
-    .partial()
-    .optional(),
+  previousState: z.optional(z.partial(z.object({ value: z.enum(alarmStates) }))),
 });
 
 /** The decision for one event: start a workflow, or ignore it with the reason. */
@@ -269,7 +272,7 @@ export function minuteStamp(iso: string): string {
   return `${date.toISOString().slice(0, 16).replace(/[-:]/g, '')}Z`;
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+function parse<T extends z.ZodMiniType>(schema: T, value: unknown, where: string): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -1,5 +1,5 @@
 // Step Functions Retry/Catch and `cdk synth` output match on these `name`s: keep them stable.
-import type * as z from 'zod';
+import type * as z from '../util/zod.ts';
 
 /** The path of an issue about the document as a whole. */
 export const ROOT = '(root)';
@@ -69,7 +69,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Turns zod's issues into plan issues with paths and messages meant for the person editing the file. */
-export function toPlanIssues(error: z.ZodError): PlanIssue[] {
+export function toPlanIssues(error: z.core.$ZodError): PlanIssue[] {
   const issues: PlanIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -98,7 +98,7 @@ function messageOf(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       // Parsed with reportInput, so a missing field is told apart from a wrongly typed one.
       if (issue.input === undefined) return 'is required';
-      // A message set in the schema (e.g. on .int()) says more than the generic one.
+      // A message set in the schema (e.g. on z.int()) says more than the generic one.
       if (!issue.message.startsWith('Invalid input')) return issue.message;
       return `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(issue.input)}`;
     case 'invalid_value':

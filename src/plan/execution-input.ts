@@ -1,8 +1,9 @@
 // The input of a failover or drill execution, as an operator types it into the Step Functions console or the
 // trigger function sends it. `{}` means "the deployed plan, newest verified backup"; everything else is an
 // explicit, validated deviation from the plan, merged here so every state reads one settled object.
-import * as z from 'zod';
+
 import { validateBackupName } from '../archive/layout.ts';
+import * as z from '../util/zod.ts';
 import { InvalidExecutionInputError, toPlanIssues } from './errors.ts';
 import {
   type DrPlan,
@@ -20,44 +21,49 @@ const MAX_REASON_LENGTH = 1024;
 export const executionInputSchema = z
   .strictObject({
     /** The Step Functions console pre-fills `{"Comment": "Insert your JSON here"}`; accepted and ignored. */
-    Comment: z.unknown().optional(),
+    Comment: z.optional(z.unknown()),
     /** Must equal the deployed plan's name when given, so a runbook input cannot hit the wrong plan. */
-    planName: z.string().optional(),
+    planName: z.optional(z.string()),
     /** Restore this backup instead of the newest verified one in the DR region. */
-    backupName: z
-      .string()
-      .superRefine((name, ctx) => {
-        try {
-          validateBackupName(name);
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        }
-      })
-      .optional(),
+    backupName: z.optional(
+      z.string().check(
+        z.superRefine((name, ctx) => {
+          try {
+            validateBackupName(name);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          }
+        }),
+      ),
+    ),
     /** Rehearse: restore and report RTO/RPO without moving DNS. */
-    drill: z.boolean().optional(),
+    drill: z.optional(z.boolean()),
     /** Drill only: delete what was restored and return to pilot light afterwards (default: the plan's drill.cleanup). */
-    cleanup: z.boolean().optional(),
+    cleanup: z.optional(z.boolean()),
     /** Replaces the plan's mapping (drill.namespaceMapping for drills, none for failovers). */
-    namespaceMapping: namespaceMappingSchema.optional(),
-    existingResourcePolicy: z.enum(existingResourcePolicies).optional(),
+    namespaceMapping: z.optional(namespaceMappingSchema),
+    existingResourcePolicy: z.optional(z.enum(existingResourcePolicies)),
     /** A person starting the execution is the approval; requires a reason, which goes into the report. */
-    skipApproval: z.boolean().optional(),
+    skipApproval: z.optional(z.boolean()),
     /** Free text for the report, the notification and the audit trail. */
-    reason: z.string().trim().min(1, 'must not be blank').max(MAX_REASON_LENGTH).optional(),
+    reason: z.optional(
+      z.string().check(z.trim(), z.minLength(1, 'must not be blank'), z.maxLength(MAX_REASON_LENGTH)),
+    ),
   })
-  .superRefine((input, ctx) => {
-    if (input.cleanup !== undefined && input.drill !== true) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cleanup'],
-        message: 'only applies to a drill: set "drill": true',
-      });
-    }
-    if (input.skipApproval === true && input.reason === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'is required when skipApproval is true' });
-    }
-  });
+  .check(
+    z.superRefine((input, ctx) => {
+      if (input.cleanup !== undefined && input.drill !== true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cleanup'],
+          message: 'only applies to a drill: set "drill": true',
+        });
+      }
+      if (input.skipApproval === true && input.reason === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['reason'], message: 'is required when skipApproval is true' });
+      }
+    }),
+  );
 
 /** An execution input as written: every field optional. */
 export type ExecutionInput = z.input<typeof executionInputSchema>;

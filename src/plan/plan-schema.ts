@@ -1,8 +1,9 @@
 // The DR plan: one zod schema for everything a deployment needs. The CDK app validates eks-dr.config.json
 // with it, every function re-validates the plan it is handed, and the parsed plan is itself a valid input
 // (parse(parse(x)) equals parse(x)), so it can travel through an environment variable and back.
-import * as z from 'zod';
+
 import { parseLabelSelector } from '../kube/label-selector.ts';
+import * as z from '../util/zod.ts';
 import {
   alarmNameProblem,
   availabilityZoneProblem,
@@ -66,14 +67,18 @@ export const PLAN_DEFAULTS = {
 
 /** A string checked by one of the aws-names validators; its problem becomes the issue message. */
 function checked(problemOf: (value: string) => Problem) {
-  return z.string().superRefine((value, ctx) => {
-    const problem = problemOf(value);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  });
+  return z.string().check(
+    z.superRefine((value, ctx) => {
+      const problem = problemOf(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  );
 }
 
 const count = (min: number, what: string) =>
-  z.number().int(`expected a whole number of ${what}`).min(min, `expected at least ${min} ${what}`);
+  z
+    .number()
+    .check(z.int(`expected a whole number of ${what}`), z.gte(min, `expected at least ${min} ${what}`));
 
 const region = checked(regionProblem);
 const kmsKeyArn = checked(kmsKeyArnProblem);
@@ -87,7 +92,7 @@ const primarySchema = z.strictObject({
   clusterName: checked(clusterNameProblem),
   backupBucket: checked(bucketNameProblem),
   /** Encrypts the backup bucket; the stack creates a key with rotation when absent. */
-  kmsKeyArn: kmsKeyArn.optional(),
+  kmsKeyArn: z.optional(kmsKeyArn),
 });
 
 const sizeSchema = z
@@ -97,17 +102,19 @@ const sizeSchema = z
     // EKS refuses a node group whose maxSize is 0.
     max: count(1, 'nodes'),
   })
-  .superRefine((size, ctx) => {
-    if (size.min > size.max) {
-      ctx.addIssue({ code: 'custom', path: ['min'], message: `${size.min} is above max ${size.max}` });
-    } else if (size.desired < size.min || size.desired > size.max) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['desired'],
-        message: `${size.desired} is outside min..max (${size.min}..${size.max})`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((size, ctx) => {
+      if (size.min > size.max) {
+        ctx.addIssue({ code: 'custom', path: ['min'], message: `${size.min} is above max ${size.max}` });
+      } else if (size.desired < size.min || size.desired > size.max) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['desired'],
+          message: `${size.desired} is outside min..max (${size.min}..${size.max})`,
+        });
+      }
+    }),
+  );
 
 const nodeGroupSchema = z
   .strictObject({
@@ -117,21 +124,23 @@ const nodeGroupSchema = z
     /** The size failover scales to before restoring. */
     targetSize: sizeSchema,
   })
-  .superRefine((group, ctx) => {
-    if (group.targetSize.desired < 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['targetSize', 'desired'],
-        message: 'must be at least 1: failover would leave this node group empty',
-      });
-    } else if (group.targetSize.desired < group.pilotLightSize.desired) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['targetSize', 'desired'],
-        message: `${group.targetSize.desired} is below pilotLightSize.desired ${group.pilotLightSize.desired}: failover would shrink the node group`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((group, ctx) => {
+      if (group.targetSize.desired < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targetSize', 'desired'],
+          message: 'must be at least 1: failover would leave this node group empty',
+        });
+      } else if (group.targetSize.desired < group.pilotLightSize.desired) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targetSize', 'desired'],
+          message: `${group.targetSize.desired} is below pilotLightSize.desired ${group.pilotLightSize.desired}: failover would shrink the node group`,
+        });
+      }
+    }),
+  );
 
 const PERCENT = /^(\d{1,4})%$/;
 const MAX_REPLICA_PERCENT = 1000;
@@ -139,17 +148,19 @@ const MAX_REPLICA_PERCENT = 1000;
 const REPLICA_OVERRIDE_RULE =
   'expected a replica count (0, 1, 2, …) or a percentage of the recorded replicas like "50%"';
 
-const replicaOverride = z
-  .union([z.number(), z.string()], { error: REPLICA_OVERRIDE_RULE })
-  .superRefine((value, ctx) => {
+const replicaOverride = z.union([z.number(), z.string()], { error: REPLICA_OVERRIDE_RULE }).check(
+  z.superRefine((value, ctx) => {
     const valid = typeof value === 'number' ? Number.isInteger(value) && value >= 0 : PERCENT.test(value);
     if (!valid)
       ctx.addIssue({ code: 'custom', message: `${REPLICA_OVERRIDE_RULE}, got ${JSON.stringify(value)}` });
-  });
+  }),
+);
 
 const imageRewriteSchema = z
   .strictObject({ from: checked(registryProblem), to: checked(registryProblem) })
-  .refine((rewrite) => rewrite.from !== rewrite.to, { path: ['to'], message: 'is the same as from' });
+  .check(
+    z.refine((rewrite) => rewrite.from !== rewrite.to, { path: ['to'], message: 'is the same as from' }),
+  );
 
 const overridesSchema = z
   .strictObject({
@@ -157,127 +168,142 @@ const overridesSchema = z
      * Replicas per workload `<namespace>/<Kind>/<name>`: a count, or a percentage of the replicas recorded
      * in the backup (rounded up, so 50% of 1 stays 1). `*` applies to every workload not listed.
      */
-    replicas: z.record(checked(workloadKeyProblem), replicaOverride).default({}),
+    replicas: z._default(z.record(checked(workloadKeyProblem), replicaOverride), {}),
     /** Image registry rewrites, first match wins: `from` is replaced by `to` at the start of an image. */
-    imageRegistries: z.array(imageRewriteSchema).default([]),
+    imageRegistries: z._default(z.array(imageRewriteSchema), []),
     /** Storage class mapping for PVCs, PVs and StatefulSet volumeClaimTemplates (e.g. gp2 -> gp3). */
-    storageClasses: z.record(objectName, objectName).default({}),
+    storageClasses: z._default(z.record(objectName, objectName), {}),
     /** Annotations added to every restored object (e.g. who restored it, from which backup). */
-    annotations: z.record(checked(qualifiedNameProblem), z.string()).default({}),
+    annotations: z._default(z.record(checked(qualifiedNameProblem), z.string()), {}),
   })
-  .superRefine((overrides, ctx) => {
-    for (const [key, value] of Object.entries(overrides.replicas)) {
-      const percent = typeof value === 'string' ? Number(PERCENT.exec(value)?.[1]) : 0;
-      if (percent > MAX_REPLICA_PERCENT) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['replicas', key],
-          message: `${value} is above ${MAX_REPLICA_PERCENT}%`,
-        });
+  .check(
+    z.superRefine((overrides, ctx) => {
+      for (const [key, value] of Object.entries(overrides.replicas)) {
+        const percent = typeof value === 'string' ? Number(PERCENT.exec(value)?.[1]) : 0;
+        if (percent > MAX_REPLICA_PERCENT) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['replicas', key],
+            message: `${value} is above ${MAX_REPLICA_PERCENT}%`,
+          });
+        }
       }
-    }
-    const seen = new Set<string>();
-    overrides.imageRegistries.forEach((rewrite, index) => {
-      if (seen.has(rewrite.from)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['imageRegistries', index, 'from'],
-          message: `${rewrite.from} is rewritten twice`,
-        });
-      }
-      seen.add(rewrite.from);
-    });
-  });
+      const seen = new Set<string>();
+      overrides.imageRegistries.forEach((rewrite, index) => {
+        if (seen.has(rewrite.from)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['imageRegistries', index, 'from'],
+            message: `${rewrite.from} is rewritten twice`,
+          });
+        }
+        seen.add(rewrite.from);
+      });
+    }),
+  );
 
 const drSchema = z
   .strictObject({
     ...primarySchema.shape,
     /** Managed node groups scaled from pilot light to target on failover and back down after failback. */
-    nodeGroups: z.array(nodeGroupSchema).default([]),
+    nodeGroups: z._default(z.array(nodeGroupSchema), []),
     /** Changes applied when restoring into the DR cluster (failover, drill), never on failback. */
-    overrides: overridesSchema.prefault({}),
+    overrides: z.prefault(overridesSchema, {}),
   })
-  .superRefine((dr, ctx) => {
-    const names = dr.nodeGroups.map((group) => group.name);
-    names.forEach((name, index) => {
-      if (names.indexOf(name) !== index) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['nodeGroups', index, 'name'],
-          message: `duplicate node group ${name}`,
-        });
-      }
-    });
-  });
+  .check(
+    z.superRefine((dr, ctx) => {
+      const names = dr.nodeGroups.map((group) => group.name);
+      names.forEach((name, index) => {
+        if (names.indexOf(name) !== index) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['nodeGroups', index, 'name'],
+            message: `duplicate node group ${name}`,
+          });
+        }
+      });
+    }),
+  );
 
 const retentionSchema = z.strictObject({
   /** Keep at most this many backups; the newest copied backup is never deleted whatever the limits. */
-  count: count(1, 'backups').default(PLAN_DEFAULTS.retentionCount),
+  count: z._default(count(1, 'backups'), PLAN_DEFAULTS.retentionCount),
   /** Delete backups older than this many days. */
-  maxAgeDays: count(1, 'days').default(PLAN_DEFAULTS.retentionMaxAgeDays),
+  maxAgeDays: z._default(count(1, 'days'), PLAN_DEFAULTS.retentionMaxAgeDays),
 });
 
-const labelSelector = z.string().superRefine((value, ctx) => {
-  try {
-    parseLabelSelector(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-  }
-});
+const labelSelector = z.string().check(
+  z.superRefine((value, ctx) => {
+    try {
+      parseLabelSelector(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+);
 
 const filtersSchema = z
   .strictObject({
     /** Back up only these namespaces (`*` for all); absent means every namespace. */
-    includeNamespaces: z
-      .array(namespacePattern)
-      .min(1, 'omit the field to include every namespace')
-      .optional(),
-    excludeNamespaces: z.array(namespace).default([]),
+    includeNamespaces: z.optional(
+      z.array(namespacePattern).check(z.minLength(1, 'omit the field to include every namespace')),
+    ),
+    excludeNamespaces: z._default(z.array(namespace), []),
     /** Back up only these resources (`deployments.apps`, `configmaps`); absent means every resource. */
-    includeResources: z.array(resourcePattern).min(1, 'omit the field to include every resource').optional(),
-    excludeResources: z.array(resourcePattern).default([]),
+    includeResources: z.optional(
+      z.array(resourcePattern).check(z.minLength(1, 'omit the field to include every resource')),
+    ),
+    excludeResources: z._default(z.array(resourcePattern), []),
     /** Kubernetes label selector, e.g. `app.kubernetes.io/part-of=shop,tier!=cache`. */
-    labelSelector: labelSelector.optional(),
+    labelSelector: z.optional(labelSelector),
   })
-  .superRefine((filters, ctx) => {
-    for (const [include, exclude] of [
-      ['includeNamespaces', 'excludeNamespaces'],
-      ['includeResources', 'excludeResources'],
-    ] as const) {
-      const included = new Set(filters[include] ?? []);
-      filters[exclude].forEach((value, index) => {
-        if (included.has(value)) {
-          ctx.addIssue({ code: 'custom', path: [exclude, index], message: `${value} is also in ${include}` });
-        }
-      });
-    }
-  });
+  .check(
+    z.superRefine((filters, ctx) => {
+      for (const [include, exclude] of [
+        ['includeNamespaces', 'excludeNamespaces'],
+        ['includeResources', 'excludeResources'],
+      ] as const) {
+        const included = new Set(filters[include] ?? []);
+        filters[exclude].forEach((value, index) => {
+          if (included.has(value)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [exclude, index],
+              message: `${value} is also in ${include}`,
+            });
+          }
+        });
+      }
+    }),
+  );
 
 const backupSchema = z.strictObject({
   /** Key prefix in both buckets: `<prefix>/backups/<name>/...`. */
-  prefix: checked(keyPrefixProblem).default(''),
+  prefix: z._default(checked(keyPrefixProblem), ''),
   /** EventBridge schedule expression: `rate(1 hour)` or `cron(0 * * * ? *)` (UTC). */
-  schedule: z
-    .string()
-    .superRefine((value, ctx) => {
-      try {
-        parseSchedule(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^schedule /, '') });
-      }
-    })
-    .default(PLAN_DEFAULTS.schedule),
-  retention: retentionSchema.prefault({}),
-  filters: filtersSchema.prefault({}),
+  schedule: z._default(
+    z.string().check(
+      z.superRefine((value, ctx) => {
+        try {
+          parseSchedule(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^schedule /, '') });
+        }
+      }),
+    ),
+    PLAN_DEFAULTS.schedule,
+  ),
+  retention: z.prefault(retentionSchema, {}),
+  filters: z.prefault(filtersSchema, {}),
 });
 
 const volumesSchema = z.strictObject({
   /** Snapshot the EBS volumes behind persistent volumes and recreate them in the DR region. */
-  enabled: z.boolean().default(true),
+  enabled: z._default(z.boolean(), true),
   /** Primary AZ -> DR AZ for restored volumes; unmapped zones use the zone of a DR node group. */
-  availabilityZoneMapping: z.record(z.string(), z.string()).default({}),
+  availabilityZoneMapping: z._default(z.record(z.string(), z.string()), {}),
   /** Encrypts the snapshot copies and volumes in the DR region; defaults to dr.kmsKeyArn, then aws/ebs. */
-  drKmsKeyArn: kmsKeyArn.optional(),
+  drKmsKeyArn: z.optional(kmsKeyArn),
 });
 
 const aliasSchema = z.strictObject({
@@ -285,23 +311,25 @@ const aliasSchema = z.strictObject({
   dnsName: checked(dnsNameProblem),
   /** The alias target's own zone (e.g. the ALB's canonical hosted zone id), not the plan's zone. */
   hostedZoneId: checked(hostedZoneIdProblem),
-  evaluateTargetHealth: z.boolean().default(false),
+  evaluateTargetHealth: z._default(z.boolean(), false),
 });
 
 const recordTargetSchema = z
   .strictObject({
     /** Resource record values: IPv4 for A, IPv6 for AAAA, one host name for CNAME. */
-    values: z.array(z.string()).min(1, 'expected at least one value').optional(),
+    values: z.optional(z.array(z.string()).check(z.minLength(1, 'expected at least one value'))),
     /** Route 53 alias target, the usual choice for a load balancer. */
-    alias: aliasSchema.optional(),
+    alias: z.optional(aliasSchema),
     /** Route 53 health check attached to this side's record (failover and weighted modes). */
-    healthCheckId: checked(healthCheckIdProblem).optional(),
+    healthCheckId: z.optional(checked(healthCheckIdProblem)),
   })
-  .superRefine((target, ctx) => {
-    if ((target.values === undefined) === (target.alias === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'expected exactly one of values or alias' });
-    }
-  });
+  .check(
+    z.superRefine((target, ctx) => {
+      if ((target.values === undefined) === (target.alias === undefined)) {
+        ctx.addIssue({ code: 'custom', message: 'expected exactly one of values or alias' });
+      }
+    }),
+  );
 
 const TTL_RULE = 'expected whole seconds from 0 to 2147483647';
 
@@ -315,66 +343,70 @@ const dnsRecordSchema = z
     /** What the record points at after failover. */
     dr: recordTargetSchema,
     /** Seconds, for the sides given as values (default 60); absent when both sides are aliases. */
-    ttl: z.number().int(TTL_RULE).min(0, TTL_RULE).max(2_147_483_647, TTL_RULE).optional(),
+    ttl: z.optional(z.number().check(z.int(TTL_RULE), z.gte(0, TTL_RULE), z.lte(2_147_483_647, TTL_RULE))),
   })
-  .superRefine((record, ctx) => {
-    if (record.primary.alias !== undefined && record.dr.alias !== undefined && record.ttl !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ttl'],
-        message: 'must be absent: alias records take the TTL of their target',
-      });
-    }
-    for (const side of ['primary', 'dr'] as const) {
-      const target = record[side];
-      (target.values ?? []).forEach((value, index) => {
-        const problem = recordValueProblem(record.type, value);
-        if (problem) ctx.addIssue({ code: 'custom', path: [side, 'values', index], message: problem });
-      });
-      if (record.type === 'CNAME' && (target.values?.length ?? 0) > 1) {
+  .check(
+    z.superRefine((record, ctx) => {
+      if (record.primary.alias !== undefined && record.dr.alias !== undefined && record.ttl !== undefined) {
         ctx.addIssue({
           code: 'custom',
-          path: [side, 'values'],
-          message: 'a CNAME record takes exactly one value',
+          path: ['ttl'],
+          message: 'must be absent: alias records take the TTL of their target',
         });
       }
-      if (record.mode === 'swap' && target.healthCheckId !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [side, 'healthCheckId'],
-          message: 'only failover and weighted records carry a health check',
+      for (const side of ['primary', 'dr'] as const) {
+        const target = record[side];
+        (target.values ?? []).forEach((value, index) => {
+          const problem = recordValueProblem(record.type, value);
+          if (problem) ctx.addIssue({ code: 'custom', path: [side, 'values', index], message: problem });
         });
+        if (record.type === 'CNAME' && (target.values?.length ?? 0) > 1) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [side, 'values'],
+            message: 'a CNAME record takes exactly one value',
+          });
+        }
+        if (record.mode === 'swap' && target.healthCheckId !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [side, 'healthCheckId'],
+            message: 'only failover and weighted records carry a health check',
+          });
+        }
       }
-    }
-  });
+    }),
+  );
 
 const dnsSchema = z
   .strictObject({
     /** The Route 53 hosted zone that holds every record below. */
     hostedZoneId: checked(hostedZoneIdProblem),
-    records: z.array(dnsRecordSchema).min(1, 'expected at least one record'),
+    records: z.array(dnsRecordSchema).check(z.minLength(1, 'expected at least one record')),
   })
-  .superRefine((dns, ctx) => {
-    const seen = new Map<string, string>();
-    dns.records.forEach((record, index) => {
-      const name = normaliseDnsName(record.name);
-      const earlier = seen.get(name);
-      if (
-        earlier !== undefined &&
-        (earlier === record.type || earlier === 'CNAME' || record.type === 'CNAME')
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['records', index, 'name'],
-          message:
-            earlier === record.type
-              ? `${record.name} ${record.type} is listed twice`
-              : `${record.name} already has ${earlier === 'CNAME' ? 'a' : 'an'} ${earlier} record; a CNAME cannot share its name`,
-        });
-      }
-      seen.set(name, record.type);
-    });
-  });
+  .check(
+    z.superRefine((dns, ctx) => {
+      const seen = new Map<string, string>();
+      dns.records.forEach((record, index) => {
+        const name = normaliseDnsName(record.name);
+        const earlier = seen.get(name);
+        if (
+          earlier !== undefined &&
+          (earlier === record.type || earlier === 'CNAME' || record.type === 'CNAME')
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['records', index, 'name'],
+            message:
+              earlier === record.type
+                ? `${record.name} ${record.type} is listed twice`
+                : `${record.name} already has ${earlier === 'CNAME' ? 'a' : 'an'} ${earlier} record; a CNAME cannot share its name`,
+          });
+        }
+        seen.set(name, record.type);
+      });
+    }),
+  );
 
 const STATUS_RULE = 'expected an HTTP status code from 100 to 599';
 const TIMEOUT_RULE = 'expected whole seconds from 1 to 60';
@@ -382,41 +414,39 @@ const TIMEOUT_RULE = 'expected whole seconds from 1 to 60';
 const healthCheckSchema = z
   .strictObject({
     /** Checked directly against the DR side before DNS moves, so it must reach DR without the record. */
-    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
-    route53HealthCheckId: checked(healthCheckIdProblem).optional(),
-    expectedStatus: z
-      .number()
-      .int(STATUS_RULE)
-      .min(100, STATUS_RULE)
-      .max(599, STATUS_RULE)
-      .default(PLAN_DEFAULTS.healthExpectedStatus),
-    timeoutSeconds: z
-      .number()
-      .int(TIMEOUT_RULE)
-      .min(1, TIMEOUT_RULE)
-      .max(60, TIMEOUT_RULE)
-      .default(PLAN_DEFAULTS.healthTimeoutSeconds),
+    url: z.optional(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })),
+    route53HealthCheckId: z.optional(checked(healthCheckIdProblem)),
+    expectedStatus: z._default(
+      z.number().check(z.int(STATUS_RULE), z.gte(100, STATUS_RULE), z.lte(599, STATUS_RULE)),
+      PLAN_DEFAULTS.healthExpectedStatus,
+    ),
+    timeoutSeconds: z._default(
+      z.number().check(z.int(TIMEOUT_RULE), z.gte(1, TIMEOUT_RULE), z.lte(60, TIMEOUT_RULE)),
+      PLAN_DEFAULTS.healthTimeoutSeconds,
+    ),
     /** Passes in a row before the gate opens, so one lucky response does not move DNS. */
-    consecutiveSuccesses: count(1, 'checks').default(PLAN_DEFAULTS.healthConsecutiveSuccesses),
+    consecutiveSuccesses: z._default(count(1, 'checks'), PLAN_DEFAULTS.healthConsecutiveSuccesses),
   })
-  .superRefine((check, ctx) => {
-    if ((check.url === undefined) === (check.route53HealthCheckId === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'expected exactly one of url or route53HealthCheckId' });
-    }
-  });
+  .check(
+    z.superRefine((check, ctx) => {
+      if ((check.url === undefined) === (check.route53HealthCheckId === undefined)) {
+        ctx.addIssue({ code: 'custom', message: 'expected exactly one of url or route53HealthCheckId' });
+      }
+    }),
+  );
 
 const alarmSchema = z.strictObject({
   name: checked(alarmNameProblem),
   /** Where the alarm lives; defaults to the primary region. Route 53 health-check alarms live in us-east-1. */
-  region: region.optional(),
+  region: z.optional(region),
 });
 
 const failoverSchema = z.strictObject({
   /** CloudWatch alarms whose transition to ALARM starts a failover (when autoFailover is on). */
-  alarms: z.array(alarmSchema).default([]),
-  autoFailover: z.boolean().default(PLAN_DEFAULTS.autoFailover),
+  alarms: z._default(z.array(alarmSchema), []),
+  autoFailover: z._default(z.boolean(), PLAN_DEFAULTS.autoFailover),
   /** A person approves (task token) before a failover changes anything. */
-  approvalRequired: z.boolean().default(PLAN_DEFAULTS.approvalRequired),
+  approvalRequired: z._default(z.boolean(), PLAN_DEFAULTS.approvalRequired),
 });
 
 const objectivesSchema = z.strictObject({
@@ -426,46 +456,48 @@ const objectivesSchema = z.strictObject({
 
 const notificationSchema = z.strictObject({
   /** The SNS topic the stack creates for reports and approvals; defaults to one named after the plan. */
-  topicName: checked(topicNameProblem).optional(),
-  emails: z.array(z.email('expected an email address')).default([]),
+  topicName: z.optional(checked(topicNameProblem)),
+  emails: z._default(z.array(z.email('expected an email address')), []),
 });
 
 /** Namespace mapping source -> target; two namespaces may not merge into one. */
-export const namespaceMappingSchema = z.record(namespace, namespace).superRefine((mapping, ctx) => {
-  const targets = new Map<string, string>();
-  for (const [source, target] of Object.entries(mapping)) {
-    const other = targets.get(target);
-    if (other !== undefined) {
-      ctx.addIssue({ code: 'custom', path: [source], message: `${other} is already mapped to ${target}` });
+export const namespaceMappingSchema = z.record(namespace, namespace).check(
+  z.superRefine((mapping, ctx) => {
+    const targets = new Map<string, string>();
+    for (const [source, target] of Object.entries(mapping)) {
+      const other = targets.get(target);
+      if (other !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [source], message: `${other} is already mapped to ${target}` });
+      }
+      targets.set(target, source);
     }
-    targets.set(target, source);
-  }
-});
+  }),
+);
 
 const drillSchema = z.strictObject({
   /** Restore into these namespaces during a drill, so it never collides with anything in the DR cluster. */
-  namespaceMapping: namespaceMappingSchema.default({}),
+  namespaceMapping: z._default(namespaceMappingSchema, {}),
   /** Delete what the drill restored and scale back to pilot light when it ends. */
-  cleanup: z.boolean().default(false),
+  cleanup: z._default(z.boolean(), false),
 });
 
 const planObjectSchema = z.strictObject({
   /** Editors may point at a JSON Schema; ignored. */
-  $schema: z.string().optional(),
+  $schema: z.optional(z.string()),
   /** The plan id, used in resource, execution and backup names. */
   name: checked(planNameProblem),
-  description: z.string().max(1024).optional(),
+  description: z.optional(z.string().check(z.maxLength(1024))),
   primary: primarySchema,
   dr: drSchema,
-  backup: backupSchema.prefault({}),
-  volumes: volumesSchema.prefault({}),
-  existingResourcePolicy: z.enum(existingResourcePolicies).default(PLAN_DEFAULTS.existingResourcePolicy),
-  drill: drillSchema.prefault({}),
-  dns: dnsSchema.optional(),
-  healthCheck: healthCheckSchema.optional(),
-  failover: failoverSchema.prefault({}),
+  backup: z.prefault(backupSchema, {}),
+  volumes: z.prefault(volumesSchema, {}),
+  existingResourcePolicy: z._default(z.enum(existingResourcePolicies), PLAN_DEFAULTS.existingResourcePolicy),
+  drill: z.prefault(drillSchema, {}),
+  dns: z.optional(dnsSchema),
+  healthCheck: z.optional(healthCheckSchema),
+  failover: z.prefault(failoverSchema, {}),
   objectives: objectivesSchema,
-  notification: notificationSchema.prefault({}),
+  notification: z.prefault(notificationSchema, {}),
 });
 
 type PlanObject = z.output<typeof planObjectSchema>;
@@ -603,15 +635,18 @@ function withDerivedDefaults(plan: PlanObject) {
 }
 
 /** The DR plan: everything a deployment needs, validated with every issue named by its field path. */
-export const drPlanSchema = planObjectSchema
-  .superRefine(
-    (plan, ctx) => {
-      for (const issue of crossFieldIssues(plan)) ctx.addIssue({ code: 'custom', ...issue });
-    },
-    // Run even when fields are invalid elsewhere, so one pass reports every problem.
-    { when: () => true },
-  )
-  .transform(withDerivedDefaults);
+export const drPlanSchema = z.pipe(
+  planObjectSchema.check(
+    z.superRefine(
+      (plan, ctx) => {
+        for (const issue of crossFieldIssues(plan)) ctx.addIssue({ code: 'custom', ...issue });
+      },
+      // Run even when fields are invalid elsewhere, so one pass reports every problem.
+      { when: () => true },
+    ),
+  ),
+  z.transform(withDerivedDefaults),
+);
 
 /** A validated DR plan with every default filled in. */
 export type DrPlan = z.output<typeof drPlanSchema>;

@@ -1,36 +1,102 @@
-import {
-  CopySnapshotCommand,
-  CreateSnapshotCommand,
-  CreateVolumeCommand,
-  DeleteSnapshotCommand,
-  DescribeSnapshotsCommand,
-  DescribeVolumesCommand,
-  EC2Client,
-  EC2ServiceException,
-} from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Ec2QueryClient } from '../../src/aws/ec2-query-client.ts';
 import { Ec2ThrottledError } from '../../src/aws/ec2-retry.ts';
 import { Ec2VolumeSnapshots } from '../../src/aws/ec2-volume-snapshots.ts';
 import { AwsRequestError } from '../../src/aws/errors.ts';
 
 const DR = 'eu-central-1';
 const KEY = 'arn:aws:kms:eu-central-1:111122223333:key/dr';
+const CREDENTIALS = { accessKeyId: 'AKID', secretAccessKey: 'SECRET', sessionToken: 'TOKEN' };
 
-function ec2Error(name: string, message = name): EC2ServiceException {
-  return new EC2ServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+type Reply = (res: ServerResponse) => void;
+
+/** A loopback stand-in for EC2: records each request's form parameters and answers with scripted replies. */
+function fakeEc2() {
+  const requests: Record<string, string>[] = [];
+  const replies: Reply[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      requests.push(Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+      (
+        replies.shift() ??
+        xml(500, '<Response><Errors><Error><Code>NoReply</Code></Error></Errors></Response>')
+      )(res);
+    });
+  });
+  return {
+    requests,
+    server,
+    reply: (...scripted: Reply[]) => replies.push(...scripted),
+    endpoint: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    of: (action: string) => requests.filter((r) => r.Action === action),
+    reset() {
+      requests.length = 0;
+      replies.length = 0;
+    },
+  };
+}
+
+function xml(status: number, body: string): Reply {
+  return (res) => res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' }).end(body);
+}
+
+function ok(action: string, inner: string): Reply {
+  return xml(
+    200,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">\n  <requestId>r-1</requestId>\n  ${inner}\n</${action}Response>`,
+  );
+}
+
+function refusal(status: number, code: string, message = code): Reply {
+  return xml(
+    status,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>req-1</RequestID></Response>`,
+  );
+}
+
+function snapshotSet(items: Record<string, string | number>[], nextToken?: string): Reply {
+  const set = items
+    .map(
+      (i) =>
+        `<item>${Object.entries(i)
+          .map(([k, v]) => `<${k}>${v}</${k}>`)
+          .join('')}</item>`,
+    )
+    .join('');
+  return ok(
+    'DescribeSnapshots',
+    `<snapshotSet>${set}</snapshotSet>${nextToken ? `<nextToken>${nextToken}</nextToken>` : ''}`,
+  );
+}
+
+/** The Filter.1.Value.N values of a request, in order. */
+function filterValues(request: Record<string, string> | undefined): string[] {
+  return Object.entries(request ?? {})
+    .filter(([k]) => k.startsWith('Filter.1.Value.'))
+    .map(([, v]) => v);
 }
 
 describe('Ec2VolumeSnapshots', () => {
-  const drClient = new EC2Client({ region: DR });
-  const ec2 = mockClient(drClient);
+  const ec2 = fakeEc2();
   const sleeps: number[] = [];
-  const adapter = new Ec2VolumeSnapshots(drClient, {
-    region: DR,
-    retry: { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, maxAttempts: 4 },
-  });
+  let adapter: Ec2VolumeSnapshots;
 
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => ec2.server.listen(0, '127.0.0.1', resolve));
+    const client = new Ec2QueryClient({ region: DR, credentials: CREDENTIALS, endpoint: ec2.endpoint() });
+    adapter = new Ec2VolumeSnapshots(client, {
+      region: DR,
+      retry: { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, maxAttempts: 4 },
+    });
+  });
+  afterAll(async () => {
+    ec2.server.closeAllConnections();
+    await new Promise((resolve) => ec2.server.close(resolve));
+  });
   beforeEach(() => {
     ec2.reset();
     sleeps.length = 0;
@@ -38,7 +104,7 @@ describe('Ec2VolumeSnapshots', () => {
 
   it('creates a snapshot tagged on creation', async () => {
     // Arrange
-    ec2.on(CreateSnapshotCommand).resolves({ SnapshotId: 'snap-01' });
+    ec2.reply(ok('CreateSnapshot', '<snapshotId>snap-01</snapshotId><status>pending</status>'));
 
     // Act
     const id = await adapter.createSnapshot(
@@ -49,24 +115,24 @@ describe('Ec2VolumeSnapshots', () => {
 
     // Assert
     expect(id).toBe('snap-01');
-    expect(ec2).toReceiveCommandExactlyOnceWith(CreateSnapshotCommand, {
-      VolumeId: 'vol-0a',
-      Description: 'eks-dr backup',
-      TagSpecifications: [
-        {
-          ResourceType: 'snapshot',
-          Tags: [
-            { Key: 'eks-dr:backup', Value: 'nightly' },
-            { Key: 'Name', Value: 'nightly/pv-0' },
-          ],
-        },
-      ],
-    });
+    expect(ec2.requests).toEqual([
+      {
+        Action: 'CreateSnapshot',
+        Version: '2016-11-15',
+        VolumeId: 'vol-0a',
+        Description: 'eks-dr backup',
+        'TagSpecification.1.ResourceType': 'snapshot',
+        'TagSpecification.1.Tag.1.Key': 'eks-dr:backup',
+        'TagSpecification.1.Tag.1.Value': 'nightly',
+        'TagSpecification.1.Tag.2.Key': 'Name',
+        'TagSpecification.1.Tag.2.Value': 'nightly/pv-0',
+      },
+    ]);
   });
 
-  it('copies a snapshot from the source region, always encrypted with the given key', async () => {
+  it('copies a snapshot from the source region, always encrypted with the given key, with a presigned URL', async () => {
     // Arrange
-    ec2.on(CopySnapshotCommand).resolves({ SnapshotId: 'snap-dr' });
+    ec2.reply(ok('CopySnapshot', '<snapshotId>snap-dr</snapshotId>'));
 
     // Act
     const id = await adapter.copySnapshot({
@@ -79,21 +145,33 @@ describe('Ec2VolumeSnapshots', () => {
 
     // Assert
     expect(id).toBe('snap-dr');
-    expect(ec2).toReceiveCommandExactlyOnceWith(CopySnapshotCommand, {
+    const { PresignedUrl, ...params } = ec2.requests[0] ?? {};
+    expect(params).toEqual({
+      Action: 'CopySnapshot',
+      Version: '2016-11-15',
       SourceRegion: 'eu-west-1',
       SourceSnapshotId: 'snap-01',
-      Encrypted: true,
+      DestinationRegion: DR,
+      Encrypted: 'true',
       KmsKeyId: KEY,
       Description: 'copy',
-      TagSpecifications: [
-        { ResourceType: 'snapshot', Tags: [{ Key: 'eks-dr:source-snapshot', Value: 'snap-01' }] },
-      ],
+      'TagSpecification.1.ResourceType': 'snapshot',
+      'TagSpecification.1.Tag.1.Key': 'eks-dr:source-snapshot',
+      'TagSpecification.1.Tag.1.Value': 'snap-01',
     });
+    const presigned = new URL(PresignedUrl ?? '');
+    expect(Object.fromEntries(presigned.searchParams)).toMatchObject({
+      Action: 'CopySnapshot',
+      SourceRegion: 'eu-west-1',
+      SourceSnapshotId: 'snap-01',
+      DestinationRegion: DR,
+    });
+    expect(presigned.searchParams.get('X-Amz-Credential')).toMatch(/\/eu-west-1\/ec2\/aws4_request$/);
   });
 
   it('creates an encrypted gp3 volume from a snapshot in the given zone', async () => {
     // Arrange
-    ec2.on(CreateVolumeCommand).resolves({ VolumeId: 'vol-dr' });
+    ec2.reply(ok('CreateVolume', '<volumeId>vol-dr</volumeId><status>creating</status>'));
 
     // Act
     const id = await adapter.createVolume({
@@ -106,35 +184,56 @@ describe('Ec2VolumeSnapshots', () => {
 
     // Assert
     expect(id).toBe('vol-dr');
-    const input = ec2.commandCalls(CreateVolumeCommand)[0]?.args[0].input;
-    expect(input).toEqual({
-      SnapshotId: 'snap-dr',
-      AvailabilityZone: 'eu-central-1b',
-      VolumeType: 'gp3',
-      Encrypted: true,
-      KmsKeyId: KEY,
-      ClientToken: 'a'.repeat(64),
-      TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'eks-dr:pv', Value: 'pv-0' }] }],
-    });
+    expect(ec2.requests).toEqual([
+      {
+        Action: 'CreateVolume',
+        Version: '2016-11-15',
+        SnapshotId: 'snap-dr',
+        AvailabilityZone: 'eu-central-1b',
+        VolumeType: 'gp3',
+        Encrypted: 'true',
+        KmsKeyId: KEY,
+        ClientToken: 'a'.repeat(64),
+        'TagSpecification.1.ResourceType': 'volume',
+        'TagSpecification.1.Tag.1.Key': 'eks-dr:pv',
+        'TagSpecification.1.Tag.1.Value': 'pv-0',
+      },
+    ]);
   });
 
-  it('describes snapshots by id filter in chunks of 200, following NextToken', async () => {
+  it('makes one client token for every attempt of a CreateVolume given none, so a retry cannot duplicate it', async () => {
+    // Arrange
+    ec2.reply(refusal(503, 'RequestLimitExceeded'), ok('CreateVolume', '<volumeId>vol-dr</volumeId>'));
+
+    // Act
+    await adapter.createVolume({ snapshotId: 'snap-dr', availabilityZone: 'eu-central-1b', tags: {} });
+
+    // Assert
+    const tokens = ec2.of('CreateVolume').map((r) => r.ClientToken);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(tokens[1]).toBe(tokens[0]);
+    expect(ec2.requests[0]).not.toHaveProperty('KmsKeyId');
+    expect(ec2.requests[0]).not.toHaveProperty('TagSpecification.1.Tag.1.Key');
+  });
+
+  it('describes snapshots by id filter in chunks of 200, following nextToken', async () => {
     // Arrange
     const ids = Array.from({ length: 250 }, (_, i) => `snap-${i}`);
-    ec2
-      .on(DescribeSnapshotsCommand)
-      .resolvesOnce({
-        Snapshots: [{ SnapshotId: 'snap-0', State: 'pending', Progress: '42%', VolumeSize: 10 }],
-        NextToken: 't1',
-      })
-      .resolvesOnce({
-        Snapshots: [
-          { SnapshotId: 'snap-1', State: 'error', Progress: '', VolumeSize: 10, StateMessage: 'boom' },
-        ],
-      })
-      .resolvesOnce({
-        Snapshots: [{ SnapshotId: 'snap-249', State: 'completed', Progress: '100%', VolumeSize: 20 }],
-      });
+    ec2.reply(
+      snapshotSet([{ snapshotId: 'snap-0', status: 'pending', progress: '42%', volumeSize: 10 }], 't1'),
+      snapshotSet([
+        {
+          snapshotId: 'snap-1',
+          status: 'error',
+          progress: '',
+          volumeSize: 10,
+          statusMessage: 'boom &amp; bust',
+        },
+        { snapshotId: 'snap-2', status: 'archiving-soon', progress: '7%', volumeSize: 10 },
+      ]),
+      snapshotSet([{ snapshotId: 'snap-249', status: 'completed', progress: '100%', volumeSize: 20 }]),
+    );
 
     // Act
     const statuses = await adapter.describeSnapshots(ids);
@@ -142,73 +241,108 @@ describe('Ec2VolumeSnapshots', () => {
     // Assert
     expect(statuses).toEqual([
       { id: 'snap-0', state: 'pending', progress: 42, sizeGi: 10, stateMessage: undefined },
-      { id: 'snap-1', state: 'error', progress: 0, sizeGi: 10, stateMessage: 'boom' },
+      { id: 'snap-1', state: 'error', progress: 0, sizeGi: 10, stateMessage: 'boom & bust' },
+      { id: 'snap-2', state: 'pending', progress: 7, sizeGi: 10, stateMessage: undefined },
       { id: 'snap-249', state: 'completed', progress: 100, sizeGi: 20, stateMessage: undefined },
     ]);
-    expect(ec2).toReceiveCommandTimes(DescribeSnapshotsCommand, 3);
-    expect(ec2).toReceiveNthCommandWith(DescribeSnapshotsCommand, 2, {
-      OwnerIds: ['self'],
-      Filters: [{ Name: 'snapshot-id', Values: ids.slice(0, 200) }],
-      NextToken: 't1',
-    });
-    expect(ec2).toReceiveNthCommandWith(DescribeSnapshotsCommand, 3, {
-      Filters: [{ Name: 'snapshot-id', Values: ids.slice(200) }],
-    });
+    const calls = ec2.of('DescribeSnapshots');
+    expect(calls).toHaveLength(3);
+    expect(calls.map((c) => [c['Owner.1'], c['Filter.1.Name'], c.NextToken])).toEqual([
+      ['self', 'snapshot-id', undefined],
+      ['self', 'snapshot-id', 't1'],
+      ['self', 'snapshot-id', undefined],
+    ]);
+    expect(filterValues(calls[1])).toEqual(ids.slice(0, 200));
+    expect(filterValues(calls[2])).toEqual(ids.slice(200));
   });
 
-  it('describes volumes by id filter', async () => {
+  it('describes volumes by id filter, an unknown state as error', async () => {
     // Arrange
-    ec2.on(DescribeVolumesCommand).resolves({
-      Volumes: [{ VolumeId: 'vol-1', State: 'creating', AvailabilityZone: 'eu-central-1a', Size: 8 }],
-    });
+    ec2.reply(
+      ok(
+        'DescribeVolumes',
+        `<volumeSet>
+           <item><volumeId>vol-1</volumeId><size>8</size><availabilityZone>eu-central-1a</availabilityZone><status>creating</status>
+             <attachmentSet/><tagSet><item><key>k</key><value>v</value></item></tagSet></item>
+           <item><volumeId>vol-2</volumeId><size>4</size><availabilityZone>eu-central-1b</availabilityZone><status>optimizing</status></item>
+         </volumeSet>`,
+      ),
+    );
 
     // Act
-    const statuses = await adapter.describeVolumes(['vol-1', 'vol-2']);
+    const statuses = await adapter.describeVolumes(['vol-1', 'vol-2', 'vol-3']);
 
     // Assert
     expect(statuses).toEqual([
       { id: 'vol-1', state: 'creating', availabilityZone: 'eu-central-1a', sizeGi: 8 },
+      { id: 'vol-2', state: 'error', availabilityZone: 'eu-central-1b', sizeGi: 4 },
     ]);
-    expect(ec2).toReceiveCommandWith(DescribeVolumesCommand, {
-      Filters: [{ Name: 'volume-id', Values: ['vol-1', 'vol-2'] }],
-    });
+    expect(ec2.requests).toEqual([
+      {
+        Action: 'DescribeVolumes',
+        Version: '2016-11-15',
+        'Filter.1.Name': 'volume-id',
+        'Filter.1.Value.1': 'vol-1',
+        'Filter.1.Value.2': 'vol-2',
+        'Filter.1.Value.3': 'vol-3',
+      },
+    ]);
   });
 
   it('deletes a snapshot, and reports one already gone as not-found', async () => {
     // Arrange
-    ec2
-      .on(DeleteSnapshotCommand, { SnapshotId: 'snap-1' })
-      .resolves({})
-      .on(DeleteSnapshotCommand, { SnapshotId: 'snap-2' })
-      .rejects(ec2Error('InvalidSnapshot.NotFound', "The snapshot 'snap-2' does not exist."));
+    ec2.reply(
+      ok('DeleteSnapshot', '<return>true</return>'),
+      refusal(400, 'InvalidSnapshot.NotFound', "The snapshot 'snap-2' does not exist."),
+    );
 
     // Act
     const outcomes = [await adapter.deleteSnapshot('snap-1'), await adapter.deleteSnapshot('snap-2')];
 
     // Assert
     expect(outcomes).toEqual(['deleted', 'not-found']);
+    expect(ec2.requests.map((r) => r.SnapshotId)).toEqual(['snap-1', 'snap-2']);
   });
 
   it('retries RequestLimitExceeded with growing backoff and then succeeds', async () => {
     // Arrange
-    ec2
-      .on(CreateSnapshotCommand)
-      .rejectsOnce(ec2Error('RequestLimitExceeded'))
-      .rejectsOnce(ec2Error('RequestLimitExceeded'))
-      .resolves({ SnapshotId: 'snap-01' });
+    ec2.reply(
+      refusal(503, 'RequestLimitExceeded', 'Request limit exceeded.'),
+      refusal(503, 'RequestLimitExceeded', 'Request limit exceeded.'),
+      ok('CreateSnapshot', '<snapshotId>snap-01</snapshotId>'),
+    );
 
     // Act
     const id = await adapter.createSnapshot('vol-0a', {}, 'd');
 
     // Assert
     expect(id).toBe('snap-01');
-    expect(ec2).toReceiveCommandTimes(CreateSnapshotCommand, 3);
+    expect(ec2.of('CreateSnapshot')).toHaveLength(3);
     expect(sleeps).toEqual([250, 500]);
+  });
+
+  it('retries a connection reset mid-answer', async () => {
+    // Arrange
+    ec2.reply(
+      (res) => {
+        res.writeHead(200, { 'content-length': '500' }).write('<DescribeVolumesResponse>');
+        setTimeout(() => res.socket?.destroy(), 5);
+      },
+      ok('DescribeVolumes', '<volumeSet/>'),
+    );
+
+    // Act
+    const statuses = await adapter.describeVolumes(['vol-1']);
+
+    // Assert
+    expect(statuses).toEqual([]);
+    expect(ec2.of('DescribeVolumes')).toHaveLength(2);
+    expect(sleeps).toEqual([250]);
   });
 
   it('gives up on throttling after the bounded attempts with Ec2ThrottledError', async () => {
     // Arrange
-    ec2.on(CopySnapshotCommand).rejects(ec2Error('RequestLimitExceeded'));
+    ec2.reply(...Array.from({ length: 4 }, () => refusal(503, 'RequestLimitExceeded')));
 
     // Act
     const copy = adapter.copySnapshot({
@@ -222,12 +356,12 @@ describe('Ec2VolumeSnapshots', () => {
     // Assert
     await expect(copy).rejects.toBeInstanceOf(Ec2ThrottledError);
     await expect(copy).rejects.toThrow(`EC2 CopySnapshot in ${DR}: still throttled after 4 attempts`);
-    expect(ec2).toReceiveCommandTimes(CopySnapshotCommand, 4);
+    expect(ec2.of('CopySnapshot')).toHaveLength(4);
   });
 
   it('does not retry a refusal and names the operation and code', async () => {
     // Arrange
-    ec2.on(CreateVolumeCommand).rejects(ec2Error('InvalidParameterValue', 'Invalid availability zone'));
+    ec2.reply(refusal(400, 'InvalidParameterValue', 'Invalid availability zone'));
 
     // Act
     const create = adapter.createVolume({ snapshotId: 'snap-1', availabilityZone: 'eu-west-1a', tags: {} });
@@ -235,12 +369,29 @@ describe('Ec2VolumeSnapshots', () => {
     // Assert
     await expect(create).rejects.toBeInstanceOf(AwsRequestError);
     await expect(create).rejects.toMatchObject({ code: 'InvalidParameterValue', operation: 'CreateVolume' });
-    expect(ec2).toReceiveCommandTimes(CreateVolumeCommand, 1);
+    await expect(create).rejects.toThrow('Invalid availability zone');
+    expect(ec2.of('CreateVolume')).toHaveLength(1);
   });
 
-  it('refuses to work through a client configured for another region', async () => {
+  it('refuses an answer without the id it asked for', async () => {
     // Arrange
-    const sourceClient = new EC2Client({ region: 'eu-west-1' });
+    ec2.reply(ok('CreateSnapshot', '<status>pending</status>'));
+
+    // Act
+    const create = adapter.createSnapshot('vol-0a', {}, 'd');
+
+    // Assert
+    await expect(create).rejects.toMatchObject({ code: 'EmptyResponse', operation: 'CreateSnapshot' });
+    await expect(create).rejects.toThrow('the response has no snapshotId');
+  });
+
+  it('refuses to work through a client configured for another region, before any request', async () => {
+    // Arrange
+    const sourceClient = new Ec2QueryClient({
+      region: 'eu-west-1',
+      credentials: CREDENTIALS,
+      endpoint: ec2.endpoint(),
+    });
     const swapped = new Ec2VolumeSnapshots(sourceClient, { region: DR });
 
     // Act
@@ -250,5 +401,6 @@ describe('Ec2VolumeSnapshots', () => {
     await expect(call).rejects.toThrow(
       `Ec2VolumeSnapshots region ${DR}: the EC2 client is configured for eu-west-1`,
     );
+    expect(ec2.requests).toEqual([]);
   });
 });

@@ -1,0 +1,317 @@
+// A small signed client of the EC2 Query API. eks-dr makes six EC2 calls; @aws-sdk/client-ec2 carries every
+// operation's schema (~550 KB no bundler can shake), which kept the Lambda bundles over 1 MB (issue 7).
+//
+// Protocol, from "Query requests for Amazon EC2"
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html) and the ec2Query traits of
+// the SDK's own model (ec2QueryName/xmlName): a form-encoded POST of Action, Version=2016-11-15 and the
+// parameters; every list is flattened to 1-based `Name.N` under its singular query name (OwnerIds → Owner.N,
+// Filters → Filter.N with Filter.N.Value.M, TagSpecifications → TagSpecification.N with
+// TagSpecification.N.Tag.M.Key/Value); empty lists are left out; booleans are `true`/`false`. Answers are
+// XML: `<ActionResponse>` with lowerCamel members, or `<Response><Errors><Error><Code/><Message/></Error>
+// </Errors><RequestID/></Response>` with HTTP 4xx (client) or 5xx (server; RequestLimitExceeded is a 503).
+import { request as httpRequest } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { parseXml, type XmlElement } from './query-xml.ts';
+
+const API_VERSION = '2016-11-15';
+const CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
+
+/** A value of a structured EC2 request: lists become `Name.N`, nested objects `Name.Member`. */
+export type Ec2QueryValue = string | number | boolean | undefined | Ec2QueryParams | readonly Ec2QueryValue[];
+
+/** A structured EC2 request whose keys are already EC2 query names (`Owner`, `Filter`, `TagSpecification`). */
+export interface Ec2QueryParams {
+  readonly [name: string]: Ec2QueryValue;
+}
+
+/** AWS credentials, as `defaultProvider()` of @aws-sdk/credential-provider-node resolves them. */
+export interface Ec2Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** What Ec2VolumeSnapshots needs of an EC2 client: its region, calls, and presigned URLs for CopySnapshot. */
+export interface Ec2Api {
+  readonly region: string;
+  /** Calls `action` and returns the root element of its answer (`<ActionResponse>`). */
+  call(action: string, params: Ec2QueryParams): Promise<XmlElement>;
+  /** A SigV4-presigned GET URL of `action` against `region`'s endpoint, valid for an hour. */
+  presignUrl(action: string, params: Ec2QueryParams, region: string): Promise<string>;
+}
+
+/** Options of Ec2QueryClient. */
+export interface Ec2QueryClientOptions {
+  region: string;
+  credentials: Ec2Credentials | (() => Promise<Ec2Credentials>);
+  /** @default https://ec2.<region>.amazonaws.com (.amazonaws.com.cn in China) */
+  endpoint?: string;
+  /** The whole exchange, from connecting to the last byte of the answer. @default 30_000 */
+  requestTimeoutMs?: number;
+}
+
+/** An error EC2 answered; `name` is EC2's code, so `awsErrorCode()` and the retry classifiers read it. */
+export class Ec2ApiError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number; requestId: string | undefined };
+
+  constructor(
+    readonly action: string,
+    readonly code: string,
+    message: string,
+    httpStatusCode: number,
+    readonly requestId: string | undefined,
+  ) {
+    super(message || code);
+    this.name = code;
+    this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode, requestId };
+  }
+}
+
+/** An answer that is not the XML EC2 sends (a proxy's page, a truncated body); 5xx ones count as transient. */
+export class Ec2ResponseError extends Error {
+  readonly $metadata: { httpStatusCode: number };
+
+  constructor(
+    readonly action: string,
+    readonly httpStatusCode: number,
+    problem: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`EC2 ${action} answered HTTP ${httpStatusCode} with ${problem}`, options);
+    this.name = 'Ec2ResponseError';
+    this.$metadata = { httpStatusCode };
+  }
+}
+
+/**
+ * The connection failed or timed out before a whole answer arrived. `$retryable` (as the SDK marks retryable
+ * failures) makes `isTransientAwsError` retry it; `code` keeps the socket's code (ECONNRESET, ETIMEDOUT).
+ */
+export class Ec2NetworkError extends Error {
+  readonly $retryable = { throttling: false };
+
+  constructor(
+    readonly action: string,
+    readonly endpoint: string,
+    readonly code: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`EC2 ${action} at ${endpoint}: ${code} (${causeMessage(options.cause)})`, options);
+    this.name = 'Ec2NetworkError';
+  }
+}
+
+/**
+ * Flattens a structured request into EC2's `Name.N` / `Name.Member` pairs, in the order given. Undefined
+ * values and empty lists are left out (an undefined list item takes no index), as the SDK's ec2Query does.
+ */
+export function flattenEc2Params(params: Ec2QueryParams): [string, string][] {
+  const pairs: [string, string][] = [];
+  const add = (key: string, value: Ec2QueryValue): void => {
+    if (value === undefined) return;
+    if (typeof value === 'string') {
+      pairs.push([key, value]);
+    } else if (typeof value === 'boolean') {
+      pairs.push([key, value ? 'true' : 'false']);
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value))
+        throw new RangeError(`EC2 parameter ${key}: ${value} is not a finite number`);
+      pairs.push([key, String(value)]);
+    } else if (isList(value)) {
+      let index = 0;
+      for (const item of value) if (item !== undefined) add(`${key}.${++index}`, item);
+    } else {
+      for (const [name, member] of Object.entries(value)) add(`${key}.${name}`, member);
+    }
+  };
+  for (const [name, value] of Object.entries(params)) add(name, value);
+  return pairs;
+}
+
+/** RFC 3986 percent-encoding, as SigV4 canonicalises it (encodeURIComponent leaves !'()* alone). */
+export function encodeRfc3986(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** The form body (or query string) of `pairs`. */
+export function formEncode(pairs: readonly (readonly [string, string])[]): string {
+  return pairs.map(([key, value]) => `${encodeRfc3986(key)}=${encodeRfc3986(value)}`).join('&');
+}
+
+/** The public EC2 endpoint of `region`. */
+export function ec2Endpoint(region: string): string {
+  return `https://ec2.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+}
+
+/** EC2 over its Query API: SigV4-signed form POSTs (node:https, keep-alive), XML answers. */
+export class Ec2QueryClient implements Ec2Api {
+  readonly region: string;
+  readonly endpoint: URL;
+  readonly #customEndpoint: boolean;
+  readonly #signer: SignatureV4;
+  readonly #credentials: Ec2QueryClientOptions['credentials'];
+  readonly #timeoutMs: number;
+  readonly #agent: Agent | undefined;
+
+  constructor(options: Ec2QueryClientOptions) {
+    if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(options.region)) {
+      throw new RangeError(`Ec2QueryClient region ${JSON.stringify(options.region)}: not an AWS region name`);
+    }
+    this.region = options.region;
+    this.#customEndpoint = options.endpoint !== undefined;
+    this.endpoint = new URL(options.endpoint ?? ec2Endpoint(options.region));
+    if (this.endpoint.protocol !== 'https:' && this.endpoint.protocol !== 'http:') {
+      throw new RangeError(`Ec2QueryClient endpoint ${options.endpoint}: expected an http(s) URL`);
+    }
+    const timeout = options.requestTimeoutMs ?? 30_000;
+    if (!(timeout > 0)) throw new RangeError(`Ec2QueryClient requestTimeoutMs ${timeout}: expected > 0`);
+    this.#timeoutMs = timeout;
+    this.#credentials = options.credentials;
+    this.#signer = this.#signerFor(options.region);
+    // A warm Lambda reuses the TLS connection instead of a handshake per call.
+    this.#agent = this.endpoint.protocol === 'https:' ? new Agent({ keepAlive: true }) : undefined;
+  }
+
+  /** Calls `action` with `params` and returns the `<ActionResponse>` root; EC2's refusals throw Ec2ApiError. */
+  async call(action: string, params: Ec2QueryParams): Promise<XmlElement> {
+    const body = formEncode([['Action', action], ['Version', API_VERSION], ...flattenEc2Params(params)]);
+    const signed = await this.#signer.sign(
+      new HttpRequest({
+        method: 'POST',
+        protocol: this.endpoint.protocol,
+        hostname: this.endpoint.hostname,
+        port: this.endpoint.port === '' ? undefined : Number(this.endpoint.port),
+        path: this.endpoint.pathname,
+        headers: { host: this.endpoint.host, 'content-type': CONTENT_TYPE },
+        body,
+      }),
+    );
+    const { status, text } = await this.#send(action, signed.headers, body);
+    if (status >= 200 && status < 300) return answerOf(action, status, text);
+    throw errorOf(action, status, text);
+  }
+
+  /**
+   * A presigned GET URL of `action` against `region` (CopySnapshot of an encrypted snapshot needs one signed for
+   * the source region, as the SDK's copySnapshotPresignedUrl middleware makes). A client given its own endpoint
+   * presigns against that endpoint too, as the SDK does.
+   */
+  async presignUrl(action: string, params: Ec2QueryParams, region: string): Promise<string> {
+    const url = this.#customEndpoint ? this.endpoint : new URL(ec2Endpoint(region));
+    const query: Record<string, string> = { Action: action, Version: API_VERSION };
+    for (const [key, value] of flattenEc2Params(params)) query[key] = value;
+    const presigned = await this.#signerFor(region).presign(
+      new HttpRequest({
+        method: 'GET',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port === '' ? undefined : Number(url.port),
+        path: url.pathname,
+        headers: { host: url.host },
+        query,
+      }),
+      { expiresIn: 3600 },
+    );
+    const pairs = Object.entries(presigned.query ?? {}).flatMap(([key, value]) =>
+      (Array.isArray(value) ? value : [value ?? '']).map((v): [string, string] => [key, v]),
+    );
+    return `${url.origin}${url.pathname}?${formEncode(pairs)}`;
+  }
+
+  #signerFor(region: string): SignatureV4 {
+    return new SignatureV4({ service: 'ec2', region, credentials: this.#credentials, sha256: Sha256 });
+  }
+
+  #send(
+    action: string,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{ status: number; text: string }> {
+    const url = this.endpoint;
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        outcome();
+      };
+      const fail = (error: Error & { code?: unknown }): void => {
+        const code = typeof error.code === 'string' ? error.code : error.name;
+        settle(() => reject(new Ec2NetworkError(action, url.origin, code, { cause: error })));
+      };
+      const headersWithLength = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+      const req = request(url, { method: 'POST', headers: headersWithLength, agent: this.#agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', fail);
+        res.on('end', () =>
+          settle(() =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          ),
+        );
+      });
+      const timer = setTimeout(() => {
+        fail(
+          Object.assign(new Error(`no complete answer within ${this.#timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+        );
+        req.destroy();
+      }, this.#timeoutMs);
+      req.on('error', fail);
+      req.end(body);
+    });
+  }
+}
+
+function answerOf(action: string, status: number, text: string): XmlElement {
+  let root: XmlElement;
+  try {
+    root = parseXml(text);
+  } catch (error) {
+    throw new Ec2ResponseError(action, status, `a body that is not XML (${snippet(text)})`, { cause: error });
+  }
+  if (root.name !== `${action}Response`) {
+    throw new Ec2ResponseError(action, status, `<${root.name}> where <${action}Response> was expected`);
+  }
+  return root;
+}
+
+function errorOf(action: string, status: number, text: string): Error {
+  let root: XmlElement | undefined;
+  try {
+    root = parseXml(text);
+  } catch (error) {
+    return new Ec2ResponseError(action, status, `a body that is not XML (${snippet(text)})`, {
+      cause: error,
+    });
+  }
+  const error = root.child('Errors')?.child('Error');
+  const code = error?.textOf('Code');
+  if (error === undefined || code === undefined || code === '') {
+    return new Ec2ResponseError(action, status, `no <Errors><Error><Code> (${snippet(text)})`);
+  }
+  const requestId = root.textOf('RequestID') ?? root.textOf('RequestId');
+  return new Ec2ApiError(action, code, error.textOf('Message') ?? '', status, requestId);
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat === '' ? 'empty' : JSON.stringify(flat.length > 120 ? `${flat.slice(0, 120)}…` : flat);
+}
+
+function causeMessage(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function isList(value: Ec2QueryValue): value is readonly Ec2QueryValue[] {
+  return Array.isArray(value);
+}
