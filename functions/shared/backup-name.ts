@@ -1,7 +1,7 @@
 // Backup names come from the execution, so a retried Snapshot step finds the backup its first attempt made
 // instead of taking a second one.
 import { createHash } from 'node:crypto';
-import { validateBackupName } from '../../src/archive/index.ts';
+import { validateBackupName } from '../../src/archive/layout.ts';
 
 const MAX = 63;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type SnapshotState, snapshotStates } from '../archive/index.ts';
+import { type SnapshotState, snapshotStates } from '../archive/manifest.ts';
 import type {
   CopySnapshotRequest,
   CreateVolumeRequest,

@@ -1,4 +1,5 @@
-import { type VolumeSnapshotRecord, validateBackupName } from '../archive/index.ts';
+import { validateBackupName } from '../archive/layout.ts';
+import type { VolumeSnapshotRecord } from '../archive/manifest.ts';
 import type { EbsVolume } from './ebs-volumes.ts';
 import {
   type CreatedResource,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type VolumeSnapshotRecord, validateBackupName } from '../archive/index.ts';
+import { validateBackupName } from '../archive/layout.ts';
+import type { VolumeSnapshotRecord } from '../archive/manifest.ts';
 import type { EbsVolume } from './ebs-volumes.ts';
 import {
   type CreatedResource,

@@ -30,3 +30,23 @@ describe('Lambda bundle size (the settings cdk synth uses)', () => {
     expect(statSync(outfile).size).toBeLessThanOrEqual(BUDGETS[name] ?? MB);
   });
 });
+
+describe('Lambda bundle contents', () => {
+  // package.json declares the project free of import side effects, so a barrel import (src/failover/index.ts)
+  // no longer drags unused modules, and the CommonJS packages behind them, into every function.
+  it.each(['trigger', 'capacity'])('%s carries no archive reader (tar-stream) it never calls', async (name) => {
+    // Arrange
+    const outfile = join(out, `contents-${name}`, 'index.mjs');
+
+    // Act
+    const result = await build({
+      ...esbuildOptions(join(ROOT, 'functions', `${name}.ts`), outfile),
+      metafile: true,
+    });
+
+    // Assert
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((input) => input.includes('src/failover/'))).toBe(true);
+    expect(inputs.filter((input) => input.includes('node_modules/tar-stream/'))).toEqual([]);
+  });
+});
