@@ -5,14 +5,16 @@
 //
 // Each functions/<name>.ts is bundled to <tmp>/<name>/index.mjs; its load time is measured in a fresh Node
 // process (dynamic import, module-scope wiring included, with the environment the stack gives it and
-// NODE_OPTIONS=--enable-source-maps as deployed), median of N runs. The last line printed is one JSON object.
+// NODE_OPTIONS=--enable-source-maps as deployed), median of N runs. The same is measured, in the same run, for
+// bench/fixtures/lambda-floor.ts: Powertools and one SDK client, no eks-dr code — the floor every function
+// stands on, on this machine. The last line printed is one JSON object.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { buildSync } from 'esbuild';
 import { esbuildOptions } from '../infra/constructs/bundling.ts';
 import { serializePlan } from '../src/plan/index.ts';
 import { loadPlanFile } from '../src/plan/load-plan-file.ts';
@@ -84,26 +86,35 @@ const names = readdirSync(join(ROOT, 'functions'))
   .sort();
 const out = mkdtempSync(join(tmpdir(), 'eks-dr-bundles-'));
 const figures: FunctionFigures[] = [];
+let floor: FunctionFigures | undefined;
 try {
-  for (const name of names) {
-    const outfile = join(out, name, 'index.mjs');
-    await build(esbuildOptions(join(ROOT, 'functions', `${name}.ts`), outfile));
-    const bytes = statSync(outfile).size;
-    const samples: number[] = [];
-    let error: string | undefined;
-    for (let run = 0; run < runs && error === undefined; run++) {
-      const result = loadOnce(outfile);
-      if (typeof result === 'string') error = result;
-      else samples.push(result);
-    }
-    const loadMs = error === undefined ? Math.round(median(samples) * 10) / 10 : null;
-    const verdict = bytes <= MAX_BYTES && loadMs !== null && loadMs <= MAX_LOAD_MS ? 'ok' : 'OVER TARGET';
-    console.log(
-      `${name.padEnd(16)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB  ${loadMs === null ? `load failed: ${error}` : `${loadMs.toFixed(1).padStart(7)} ms`}  ${verdict}`,
-    );
-    figures.push({ name, bytes, loadMs, ...(error === undefined ? {} : { error }) });
-  }
+  floor = measure('(floor)', join(ROOT, 'bench', 'fixtures', 'lambda-floor.ts'), false);
+  for (const name of names) figures.push(measure(name, join(ROOT, 'functions', `${name}.ts`), true));
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ functions: figures }));
+console.log(JSON.stringify({ functions: figures, floor }));
+
+/** Bundles one entry point and loads it `runs` times; prints a line and returns the figures. */
+function measure(name: string, entry: string, judged: boolean): FunctionFigures {
+  const outfile = join(out, name.replace(/[()]/g, ''), 'index.mjs');
+  buildSync(esbuildOptions(entry, outfile));
+  const bytes = statSync(outfile).size;
+  const samples: number[] = [];
+  let error: string | undefined;
+  for (let run = 0; run < runs && error === undefined; run++) {
+    const result = loadOnce(outfile);
+    if (typeof result === 'string') error = result;
+    else samples.push(result);
+  }
+  const loadMs = error === undefined ? Math.round(median(samples) * 10) / 10 : null;
+  const verdict = !judged
+    ? 'baseline'
+    : bytes <= MAX_BYTES && loadMs !== null && loadMs <= MAX_LOAD_MS
+      ? 'ok'
+      : 'OVER TARGET';
+  console.log(
+    `${name.padEnd(16)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB  ${loadMs === null ? `load failed: ${error}` : `${loadMs.toFixed(1).padStart(7)} ms`}  ${verdict}`,
+  );
+  return { name, bytes, loadMs, ...(error === undefined ? {} : { error }) };
+}
