@@ -59,6 +59,7 @@ export {
 } from './reader.ts';
 export { LocalDirectoryStore } from './stores/local-directory-store.ts';
 export {
+  type ArchiveBytesEntry,
   type ArchiveEntry,
   type ArchiveSummary,
   ArchiveWriter,

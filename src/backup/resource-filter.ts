@@ -177,13 +177,28 @@ export class ResourceFilter {
 
   /** Whether one listed object is backed up: namespace filters (incl. Namespace objects) and owned objects. */
   wantsObject(selection: ResourceSelection, object: KubeObject): boolean {
+    return this.wantsListed(selection, {
+      name: object.metadata.name,
+      namespace: object.metadata.namespace,
+      object: () => object,
+    });
+  }
+
+  /**
+   * The same decision for an object known by name and namespace, parsed (`object()`) only when an
+   * ownership rule needs its ownerReferences: a snapshot copies most objects without parsing them.
+   */
+  wantsListed(
+    selection: ResourceSelection,
+    listed: { name?: string | undefined; namespace?: string | undefined; object: () => KubeObject },
+  ): boolean {
     const { resource, key } = selection;
     if (resource.namespaced) {
-      if (!this.wantsNamespace(object.metadata.namespace ?? '')) return false;
+      if (!this.wantsNamespace(listed.namespace ?? '')) return false;
     } else if (key === 'namespaces') {
-      if (!this.wantsNamespace(object.metadata.name ?? '')) return false;
+      if (!this.wantsNamespace(listed.name ?? '')) return false;
     }
-    return !isOwnedByController(key, object);
+    return !hasOwnershipRule(key) || !isOwnedByController(key, listed.object());
   }
 
   /** Whether objects in `namespace` are backed up. */
@@ -197,6 +212,10 @@ export class ResourceFilter {
 export function isDefaultExcluded(resource: ApiResource): boolean {
   const key = groupResource(resource);
   return DEFAULT_EXCLUDED_RESOURCES.some((exclusion) => exclusion.resource === key);
+}
+
+function hasOwnershipRule(key: string): boolean {
+  return OWNED_OBJECT_EXCLUSIONS.some((exclusion) => exclusion.resource === key);
 }
 
 /** True for an object a controller re-creates (see OWNED_OBJECT_EXCLUSIONS). */

@@ -1,6 +1,7 @@
 // The snapshot use case: discover → filter → paged LIST of every resource → one streaming archive.
 import {
   ARCHIVE_FORMAT_VERSION,
+  type ArchiveBytesEntry,
   type ArchiveSummary,
   ArchiveWriter,
   type BackupManifestInput,
@@ -8,7 +9,7 @@ import {
   backupKeys,
   validateBackupName,
 } from '../archive/index.ts';
-import type { ClusterClient } from '../kube/cluster-client.ts';
+import type { ClusterClient, RawListItem } from '../kube/cluster-client.ts';
 import {
   isTransientKubeError,
   KubeAuthError,
@@ -16,7 +17,6 @@ import {
   KubeNotFoundError,
   KubeRequestError,
 } from '../kube/errors.ts';
-import type { KubeObject } from '../kube/kube-object.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
 import { InvalidBackupRequestError, ResourceListError } from './errors.ts';
 import { type BackupFilters, ResourceFilter, type ResourceSelection } from './resource-filter.ts';
@@ -234,7 +234,8 @@ export class Backupper {
       let continueToken: string | undefined;
       try {
         do {
-          const page = await this.client.listPage({
+          // Items stay bytes: the archive gets them as the server sent them, parsed only where a filter must look.
+          const page = await this.client.listRawPage({
             resource,
             ...(task.namespace ? { namespace: task.namespace } : {}),
             ...(filter.labelSelector ? { labelSelector: filter.labelSelector } : {}),
@@ -243,14 +244,14 @@ export class Backupper {
           });
           report.pages += 1;
           let written = 0;
-          for (const object of page.items) {
-            const name = object.metadata?.name;
+          for (const item of page.items) {
+            const name = item.name;
             if (!name)
               throw new ResourceListError(
                 describeList(report),
                 'the API returned an object without metadata.name',
               );
-            const objectKey = `${resource.namespaced ? (object.metadata.namespace ?? '') : ''}/${name}`;
+            const objectKey = `${resource.namespaced ? (item.namespace ?? '') : ''}/${name}`;
             if (previous !== undefined && objectKey <= previous) {
               ordered = false;
               if (resuming) {
@@ -264,11 +265,11 @@ export class Backupper {
             if (lastKey !== undefined && objectKey <= lastKey) {
               if (resuming) continue; // written by the attempt before the 410
             } else lastKey = objectKey;
-            if (!filter.wantsObject(task.selection, object)) {
+            if (!filter.wantsListed(task.selection, item)) {
               report.skipped += 1;
               continue;
             }
-            writer.append(entryFor(task.selection, object, name));
+            writer.appendBytes(entryFor(task.selection, item, name));
             written += 1;
             report.objects += 1;
           }
@@ -353,10 +354,18 @@ function integerIn(field: string, value: number, min: number, max: number): numb
   return value;
 }
 
-function entryFor(selection: ResourceSelection, object: KubeObject, name: string) {
+function entryFor(selection: ResourceSelection, item: RawListItem, name: string): ArchiveBytesEntry {
   const { resource } = selection;
-  const namespace = resource.namespaced ? object.metadata.namespace : undefined;
-  return { resource: resource.resource, group: resource.group, namespace, name, object };
+  const namespace = resource.namespaced ? item.namespace : undefined;
+  return {
+    resource: resource.resource,
+    group: resource.group,
+    namespace,
+    name,
+    bytes: item.bytes,
+    ...(item.typeMeta ? { typeMeta: item.typeMeta } : {}),
+    ...(item.managedFields ? { managedFields: item.managedFields } : {}),
+  };
 }
 
 /** 403 (no permission), 404 (resource went away since discovery), 405 (list not allowed after all). */

@@ -1,7 +1,8 @@
 import type { ClusterAccess } from './cluster-access.ts';
 import { type DiscoveryResult, discoverResources } from './discovery.ts';
-import { KubeNotFoundError } from './errors.ts';
+import { KubeConnectionError, KubeNotFoundError } from './errors.ts';
 import { type ApiResource, apiVersionOf, type KubeObject } from './kube-object.ts';
+import { ListScanError, scanList } from './list-scanner.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
 import { KubeTransport, type KubeTransportOptions } from './transport.ts';
 
@@ -22,6 +23,31 @@ export interface ListPage {
   resourceVersion?: string;
 }
 
+/**
+ * One object of a LIST answer as bytes, for callers that copy objects rather than read them (a snapshot).
+ * `bytes` is the object exactly as the server sent it; `typeMeta` holds the apiVersion/kind members a List
+ * leaves out of its items (absent when the item carries them), to go in front of the others.
+ */
+export interface RawListItem {
+  /** metadata.name; undefined only for a malformed object. */
+  name?: string;
+  namespace?: string;
+  bytes: Buffer;
+  /** `"apiVersion":"v1","kind":"Pod"`: members to insert after the object's `{`. */
+  typeMeta?: Buffer;
+  /** Where metadata.managedFields (with one comma) lies in `bytes`, for callers that leave it out. */
+  managedFields?: { start: number; end: number };
+  /** The object parsed, apiVersion/kind set: for the few objects a caller must look into. */
+  object(): KubeObject;
+}
+
+/** A LIST page as bytes: see RawListItem. */
+export interface RawListPage {
+  items: RawListItem[];
+  continueToken?: string;
+  resourceVersion?: string;
+}
+
 /** Everything eks-dr does to a cluster, generic over resources; the use cases depend on this only. */
 export interface ClusterClient {
   /** The API server URL, for messages. */
@@ -30,6 +56,8 @@ export interface ClusterClient {
   /** The server's `/version` gitVersion (`v1.31.2-eks-...`), or undefined when it does not say. */
   serverVersion(): Promise<string | undefined>;
   listPage(request: ListPageRequest): Promise<ListPage>;
+  /** One page of a LIST with its objects left as bytes (not parsed): what a snapshot copies. */
+  listRawPage(request: ListPageRequest): Promise<RawListPage>;
   /** The object, or undefined when it does not exist. */
   get(resource: ApiResource, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   create(resource: ApiResource, namespace: string | undefined, object: KubeObject): Promise<KubeObject>;
@@ -100,6 +128,76 @@ export class HttpClusterClient implements ClusterClient {
       items,
       continueToken: list.metadata?.continue || undefined,
       resourceVersion: list.metadata?.resourceVersion,
+    };
+  }
+
+  async listRawPage(request: ListPageRequest): Promise<RawListPage> {
+    const target = { method: 'GET' as const, path: collectionPath(request.resource, request.namespace) };
+    // Scanned inside the retry, as listPage parses inside it: a cut-off answer is fetched again.
+    const { body, scanned } = await this.retry(async () => {
+      const response = await this.transport.send({
+        ...target,
+        query: {
+          limit: request.limit,
+          continue: request.continueToken,
+          labelSelector: request.labelSelector,
+          fieldSelector: request.fieldSelector,
+        },
+      });
+      try {
+        return { body: response.body, scanned: scanList(response.body) };
+      } catch (error) {
+        if (!(error instanceof ListScanError)) throw error;
+        throw new KubeConnectionError(
+          target,
+          new Error(`answer is not a JSON List: ${error.message}`, { cause: error }),
+        );
+      }
+    });
+    const apiVersion = apiVersionOf(request.resource);
+    const kind = request.resource.kind;
+    const items = scanned.items.map((found): RawListItem => {
+      const bytes = body.subarray(found.start, found.end);
+      const typeMeta =
+        found.hasApiVersion && found.hasKind
+          ? undefined
+          : Buffer.from(
+              [
+                ...(found.hasApiVersion ? [] : [`"apiVersion":${JSON.stringify(apiVersion)}`]),
+                ...(found.hasKind ? [] : [`"kind":${JSON.stringify(kind)}`]),
+              ].join(','),
+            );
+      return {
+        name: found.name,
+        namespace: found.namespace,
+        bytes,
+        ...(typeMeta ? { typeMeta } : {}),
+        ...(found.managedFields
+          ? {
+              managedFields: {
+                start: found.managedFields.start - found.start,
+                end: found.managedFields.end - found.start,
+              },
+            }
+          : {}),
+        object: () => {
+          const object = JSON.parse(bytes.toString('utf8')) as KubeObject;
+          object.apiVersion ??= apiVersion;
+          object.kind ??= kind;
+          return object;
+        },
+      };
+    });
+    const metadata = scanned.metadata
+      ? (JSON.parse(body.toString('utf8', scanned.metadata.start, scanned.metadata.end)) as {
+          continue?: string;
+          resourceVersion?: string;
+        })
+      : undefined;
+    return {
+      items,
+      continueToken: metadata?.continue || undefined,
+      resourceVersion: metadata?.resourceVersion,
     };
   }
 

@@ -16,7 +16,8 @@ export interface KubeHttpRequest {
 export interface KubeHttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  text: string;
+  /** The answer's bytes: decoded only by callers that need text (a snapshot copies list items as bytes). */
+  body: Buffer;
 }
 
 export interface KubeTransportOptions {
@@ -90,7 +91,7 @@ export class KubeTransport {
     const retryAfter = response.headers['retry-after'];
     throw kubeErrorFor(
       response.status,
-      parseStatus(response.text),
+      parseStatus(response.body.toString('utf8')),
       target,
       Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
     );
@@ -100,7 +101,7 @@ export class KubeTransport {
   async json<T>(request: KubeHttpRequest): Promise<T> {
     const response = await this.send(request);
     try {
-      return JSON.parse(response.text) as T;
+      return JSON.parse(response.body.toString('utf8')) as T;
     } catch (error) {
       throw new KubeConnectionError(
         { method: request.method, path: request.path },
@@ -136,7 +137,7 @@ export class KubeTransport {
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
+            body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
           });
         });
       });

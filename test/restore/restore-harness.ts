@@ -257,6 +257,7 @@ export function recording(client: ClusterClient): RecordingClient {
     discover: () => client.discover(),
     serverVersion: () => client.serverVersion(),
     listPage: (request) => client.listPage(request),
+    listRawPage: (request) => client.listRawPage(request),
     get: (resource, namespace, name) => client.get(resource, namespace, name),
     create: (resource, namespace, object) => {
       created.push({ resource, namespace, object: structuredClone(object) });
