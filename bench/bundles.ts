@@ -5,7 +5,7 @@
 //
 // Each functions/<name>.ts is bundled to <tmp>/<name>/index.mjs; its load time is measured in a fresh Node
 // process (dynamic import, module-scope wiring included, with the environment the stack gives it and
-// NODE_OPTIONS=--enable-source-maps as deployed), median of N runs. The same is measured, in the same run, for
+// the NODE_OPTIONS deployed: none), median of N runs. The same is measured, in the same run, for
 // bench/fixtures/lambda-floor.ts: Powertools and one SDK client, no eks-dr code — the floor every function
 // stands on, on this machine. The last line printed is one JSON object.
 import { spawnSync } from 'node:child_process';
@@ -48,7 +48,8 @@ const environment = {
   NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${plan.dr.region}:${account}:${plan.name}-eks-dr`,
   POWERTOOLS_SERVICE_NAME: 'eks-dr',
   POWERTOOLS_METRICS_NAMESPACE: 'EksDr',
-  NODE_OPTIONS: '--enable-source-maps',
+  // As deployed: none (functions/shared/stack-frames.ts says why not --enable-source-maps).
+  NODE_OPTIONS: '',
 };
 
 interface FunctionFigures {

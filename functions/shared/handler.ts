@@ -2,6 +2,9 @@
 // a function module (tests, the sandbox) needs no environment, and a run scope that tags every log line.
 import { type BaseDependencies, containerDependencies } from './base.ts';
 import { logger } from './powertools.ts';
+import { StackFrameMapper } from './stack-frames.ts';
+
+const stackFrames = new StackFrameMapper();
 
 /** The part of the Lambda context the functions use. */
 export interface LambdaContextLike {
@@ -39,7 +42,11 @@ export async function inRun<T>(
     return result;
   } catch (error) {
     const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-    logger.warn(`${step} failed`, { errorName: name, errorMessage: message });
+    logger.warn(`${step} failed`, {
+      errorName: name,
+      errorMessage: message,
+      errorFrames: stackFrames.framesOf(error),
+    });
     throw error;
   } finally {
     logger.removeKeys([...Object.keys(keys), 'step']);
