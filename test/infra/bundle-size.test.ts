@@ -34,23 +34,26 @@ describe('Lambda bundle size (the settings cdk synth uses)', () => {
 describe('Lambda bundle contents', () => {
   // package.json declares the project free of import side effects, so a barrel import (src/failover/index.ts)
   // no longer drags unused modules, and the CommonJS packages behind them, into every function.
-  it.each(['trigger', 'capacity'])('%s carries no archive reader (tar-stream) it never calls', async (name) => {
-    // Arrange
-    const outfile = join(out, `contents-${name}`, 'index.mjs');
+  it.each(['trigger', 'capacity'])(
+    '%s carries no archive reader (tar-stream) it never calls',
+    async (name) => {
+      // Arrange
+      const outfile = join(out, `contents-${name}`, 'index.mjs');
 
-    // Act
-    const result = await build({
-      ...esbuildOptions(join(ROOT, 'functions', `${name}.ts`), outfile),
-      metafile: true,
-    });
+      // Act
+      const result = await build({
+        ...esbuildOptions(join(ROOT, 'functions', `${name}.ts`), outfile),
+        metafile: true,
+      });
 
-    // Assert
-    // What reached the output file: esbuild lists every parsed input, shaken out or not, under `inputs`.
-    const output = Object.values(result.metafile.outputs).find((entry) => entry.entryPoint !== undefined);
-    const inputs = Object.entries(output?.inputs ?? {})
-      .filter(([, contribution]) => contribution.bytesInOutput > 0)
-      .map(([input]) => input);
-    expect(inputs.some((input) => input.includes('src/failover/'))).toBe(true);
-    expect(inputs.filter((input) => input.includes('node_modules/tar-stream/'))).toEqual([]);
-  });
+      // Assert
+      // What reached the output file: esbuild lists every parsed input, shaken out or not, under `inputs`.
+      const output = Object.values(result.metafile.outputs).find((entry) => entry.entryPoint !== undefined);
+      const inputs = Object.entries(output?.inputs ?? {})
+        .filter(([, contribution]) => contribution.bytesInOutput > 0)
+        .map(([input]) => input);
+      expect(inputs.some((input) => input.includes('src/failover/'))).toBe(true);
+      expect(inputs.filter((input) => input.includes('node_modules/tar-stream/'))).toEqual([]);
+    },
+  );
 });
