@@ -6,8 +6,9 @@
 // Each functions/<name>.ts is bundled to <tmp>/<name>/index.mjs; its load time is measured in a fresh Node
 // process (dynamic import, module-scope wiring included, with the environment the stack gives it and
 // the NODE_OPTIONS deployed: none), median of N runs. The same is measured, in the same run, for
-// bench/fixtures/lambda-floor.ts: Powertools and one SDK client, no eks-dr code — the floor every function
-// stands on, on this machine. The last line printed is one JSON object.
+// bench/fixtures/lambda-floor.ts (Powertools and one SDK client, no eks-dr code: the floor every function
+// stands on, on this machine) and lambda-floor-s3.ts (Powertools, S3 with multipart upload and EKS: the
+// floor of the functions that read or write backups). The last line printed is one JSON object.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,18 +88,19 @@ const names = readdirSync(join(ROOT, 'functions'))
   .sort();
 const out = mkdtempSync(join(tmpdir(), 'eks-dr-bundles-'));
 const figures: FunctionFigures[] = [];
-let floor: FunctionFigures | undefined;
+const floors: FunctionFigures[] = [];
 try {
-  floor = measure('(floor)', join(ROOT, 'bench', 'fixtures', 'lambda-floor.ts'), false);
+  floors.push(measure('(floor)', join(ROOT, 'bench', 'fixtures', 'lambda-floor.ts'), false));
+  floors.push(measure('(floor s3+eks)', join(ROOT, 'bench', 'fixtures', 'lambda-floor-s3.ts'), false));
   for (const name of names) figures.push(measure(name, join(ROOT, 'functions', `${name}.ts`), true));
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ functions: figures, floor }));
+console.log(JSON.stringify({ functions: figures, floor: floors[0], floorS3Eks: floors[1] }));
 
 /** Bundles one entry point and loads it `runs` times; prints a line and returns the figures. */
 function measure(name: string, entry: string, judged: boolean): FunctionFigures {
-  const outfile = join(out, name.replace(/[()]/g, ''), 'index.mjs');
+  const outfile = join(out, name.replace(/[^a-z0-9-]/g, '_'), 'index.mjs');
   buildSync(esbuildOptions(entry, outfile));
   const bytes = statSync(outfile).size;
   const samples: number[] = [];
