@@ -50,6 +50,8 @@ const filtersSchema = z.object({
   includeResources: z.optional(z.array(z.string())),
   excludeResources: z.optional(z.array(z.string())),
   labelSelector: z.optional(z.string()),
+  /** Absent: Velero's "auto" (see BackupFilters in src/backup/resource-filter.ts). */
+  includeClusterResources: z.optional(z.boolean()),
 });
 
 /** The schema of `<prefix>/backups/<name>/manifest.json`. */

@@ -14,7 +14,23 @@ export interface BackupFilters {
   excludeResources?: readonly string[];
   /** A label selector the API server applies to every list. */
   labelSelector?: string;
+  /**
+   * Cluster-scoped resources, Velero's `--include-cluster-resources`. `true`: all of them. `false`: none
+   * but the Namespace objects of the namespaces backed up. Absent ("auto"): all of them when every
+   * namespace is backed up (no include or exclude namespace filter); otherwise only those tied to the
+   * namespaces backed up: their Namespace objects, the PersistentVolumes their claims are bound to, and
+   * the CustomResourceDefinitions of custom resources the backup holds objects of.
+   */
+  includeClusterResources?: boolean;
 }
+
+/** Why a cluster-scoped resource is listed although cluster resources are not all taken. */
+export type ClusterResourceRelation = 'claimed-volumes' | 'definitions-of-backed-up-resources';
+
+/** The resource keys of the cluster-scoped resources that can be tied to namespaces. */
+const PERSISTENT_VOLUMES = 'persistentvolumes';
+const CUSTOM_RESOURCE_DEFINITIONS = 'customresourcedefinitions.apiextensions.k8s.io';
+const NAMESPACES = 'namespaces';
 
 /** Why a resource is left out unless named in includeResources. */
 export interface DefaultExclusion {
@@ -79,6 +95,17 @@ export interface ResourceSelection {
   key: string;
   /** Namespaces listed one by one (server-side filter); undefined lists across all namespaces. */
   namespaces?: readonly string[];
+  /**
+   * Set on a cluster-scoped resource of which only objects tied to the backed-up namespaces are taken.
+   * `definitions-of-backed-up-resources` is decided once every other resource has been listed.
+   */
+  related?: ClusterResourceRelation;
+}
+
+/** What a snapshot knows when it decides on a related cluster-scoped object. */
+export interface ListingContext {
+  /** `<resource>[.<group>]` of every resource with at least one object in the backup so far. */
+  backedUpResources: ReadonlySet<string>;
 }
 
 /** The outcome of applying filters to discovery: what to list, and what was not understood. */
@@ -121,6 +148,16 @@ export class ResourceFilter {
         throw new InvalidBackupFilterError('excludeResources', pattern, 'is also in includeResources');
       }
     }
+    if (
+      filters.includeClusterResources !== undefined &&
+      typeof filters.includeClusterResources !== 'boolean'
+    ) {
+      throw new InvalidBackupFilterError(
+        'includeClusterResources',
+        String(filters.includeClusterResources),
+        'must be true, false or absent (auto)',
+      );
+    }
     if (filters.labelSelector !== undefined) {
       try {
         parseLabelSelector(filters.labelSelector);
@@ -157,12 +194,30 @@ export class ResourceFilter {
       // Discovery lists a resource once per group at its preferred version; a repeat would be a duplicate list.
       if (seen.has(key) || !this.wantsResource(resource)) continue;
       seen.add(key);
+      let related: ClusterResourceRelation | undefined;
+      if (!resource.namespaced && key !== NAMESPACES && !this.takesAllClusterResources) {
+        related = this.filters.includeClusterResources === false ? undefined : relationOf(key);
+        // Not taken at all: cluster resources are off, or this one cannot be tied to a namespace.
+        if (related === undefined) continue;
+      }
       const namespaces =
         resource.namespaced && this.includeNamespaces ? [...this.includeNamespaces].sort() : undefined;
-      selections.push(namespaces ? { resource, key, namespaces } : { resource, key });
+      selections.push({
+        resource,
+        key,
+        ...(namespaces ? { namespaces } : {}),
+        ...(related ? { related } : {}),
+      });
     }
     selections.sort((a, b) => compare(a.key, b.key));
     return { selections, warnings };
+  }
+
+  /** Whether every cluster-scoped resource is taken (see BackupFilters.includeClusterResources). */
+  get takesAllClusterResources(): boolean {
+    const choice = this.filters.includeClusterResources;
+    if (choice !== undefined) return choice;
+    return this.includeNamespaces === undefined && this.excludeNamespaces.size === 0;
   }
 
   /** Whether a resource is backed up: explicit includes and excludes first, then the default exclusions. */
@@ -191,12 +246,21 @@ export class ResourceFilter {
   wantsListed(
     selection: ResourceSelection,
     listed: { name?: string | undefined; namespace?: string | undefined; object: () => KubeObject },
+    context: ListingContext = { backedUpResources: new Set() },
   ): boolean {
     const { resource, key } = selection;
     if (resource.namespaced) {
       if (!this.wantsNamespace(listed.namespace ?? '')) return false;
-    } else if (key === 'namespaces') {
+    } else if (key === NAMESPACES) {
       if (!this.wantsNamespace(listed.name ?? '')) return false;
+    }
+    if (selection.related === 'claimed-volumes') {
+      const claim = (listed.object() as { spec?: { claimRef?: { namespace?: unknown } } }).spec?.claimRef;
+      return typeof claim?.namespace === 'string' && this.wantsNamespace(claim.namespace);
+    }
+    if (selection.related === 'definitions-of-backed-up-resources') {
+      const key = definedResourceKey(listed.object());
+      return key !== undefined && context.backedUpResources.has(key);
     }
     return !hasOwnershipRule(key) || !isOwnedByController(key, listed.object());
   }
@@ -206,6 +270,19 @@ export class ResourceFilter {
     if (this.excludeNamespaces.has(namespace)) return false;
     return this.includeNamespaces ? this.includeNamespaces.has(namespace) : true;
   }
+}
+
+function relationOf(key: string): ClusterResourceRelation | undefined {
+  if (key === PERSISTENT_VOLUMES) return 'claimed-volumes';
+  if (key === CUSTOM_RESOURCE_DEFINITIONS) return 'definitions-of-backed-up-resources';
+  return undefined;
+}
+
+// `widgets.bench.eks-dr.io` for a CRD of group bench.eks-dr.io and plural widgets.
+function definedResourceKey(object: KubeObject): string | undefined {
+  const spec = (object as { spec?: { group?: unknown; names?: { plural?: unknown } } }).spec;
+  if (typeof spec?.group !== 'string' || typeof spec.names?.plural !== 'string') return undefined;
+  return `${spec.names.plural}.${spec.group}`;
 }
 
 /** True when `resource` is in DEFAULT_EXCLUDED_RESOURCES. */

@@ -19,7 +19,12 @@ import {
 } from '../kube/errors.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
 import { InvalidBackupRequestError, ResourceListError } from './errors.ts';
-import { type BackupFilters, ResourceFilter, type ResourceSelection } from './resource-filter.ts';
+import {
+  type BackupFilters,
+  type ListingContext,
+  ResourceFilter,
+  type ResourceSelection,
+} from './resource-filter.ts';
 
 /** Objects per LIST page unless the request says otherwise; what kubectl and Velero use. */
 export const DEFAULT_PAGE_SIZE = 500;
@@ -154,12 +159,23 @@ export class Backupper {
     let resources: ResourceReport[];
     let archive: ArchiveSummary;
     try {
-      resources = await mapConcurrent(tasks, options.concurrency, async (task) => {
-        const report = await this.listInto(writer, task, filter, options, progress);
-        progress.listsDone += 1;
-        this.onProgress({ ...progress });
-        return report;
-      });
+      const listAll = (batch: ListTask[], context: ListingContext) =>
+        mapConcurrent(batch, options.concurrency, async (task) => {
+          const report = await this.listInto(writer, task, filter, options, progress, context);
+          progress.listsDone += 1;
+          this.onProgress({ ...progress });
+          return report;
+        });
+      // CRDs tied to the backed-up namespaces are those of custom resources the backup holds objects of,
+      // known only once everything else is listed.
+      const isDeferred = (task: ListTask) => task.selection.related === 'definitions-of-backed-up-resources';
+      const first = await listAll(
+        tasks.filter((task) => !isDeferred(task)),
+        { backedUpResources: new Set() },
+      );
+      const backedUpResources = new Set(first.filter((r) => r.objects > 0).map((r) => r.resource));
+      const deferred = await listAll(tasks.filter(isDeferred), { backedUpResources });
+      resources = [...first, ...deferred];
       progress.phase = 'Finishing';
       this.onProgress({ ...progress });
       archive = await writer.finish();
@@ -216,6 +232,7 @@ export class Backupper {
     filter: ResourceFilter,
     options: ValidOptions,
     progress: SnapshotProgress,
+    context: ListingContext,
   ): Promise<ResourceReport> {
     const { resource, key } = task.selection;
     const report: ResourceReport = {
@@ -265,7 +282,7 @@ export class Backupper {
             if (lastKey !== undefined && objectKey <= lastKey) {
               if (resuming) continue; // written by the attempt before the 410
             } else lastKey = objectKey;
-            if (!filter.wantsListed(task.selection, item)) {
+            if (!filter.wantsListed(task.selection, item, context)) {
               report.skipped += 1;
               continue;
             }
@@ -385,5 +402,7 @@ function manifestFilters(filters: BackupFilters | undefined): NonNullable<Backup
   if (filters?.includeResources?.length) out.includeResources = [...filters.includeResources];
   if (filters?.excludeResources?.length) out.excludeResources = [...filters.excludeResources];
   if (filters?.labelSelector) out.labelSelector = filters.labelSelector;
+  if (filters?.includeClusterResources !== undefined)
+    out.includeClusterResources = filters.includeClusterResources;
   return out;
 }

@@ -23,6 +23,9 @@ Options:
   --include-resources r,..       only these resources (deployments.apps, deploy, Deployment, ...)
   --exclude-resources r,..       leave these resources out
   --selector k=v,...             label selector applied to every list
+  --include-cluster-resources true|false
+                                 cluster-scoped resources: all or none; omitted (auto) takes all unless
+                                 namespaces are filtered, then only their PVs, CRDs and Namespaces
   --page-size N                  objects per LIST page (default ${DEFAULT_PAGE_SIZE})
   --concurrency N                resources listed at once (default ${DEFAULT_LIST_CONCURRENCY})
   --s3-endpoint URL              S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3)
@@ -66,6 +69,7 @@ export async function runBackupCommand(argv: string[]): Promise<number> {
       'include-resources': { type: 'string' },
       'exclude-resources': { type: 'string' },
       selector: { type: 'string' },
+      'include-cluster-resources': { type: 'string' },
       'page-size': { type: 'string' },
       concurrency: { type: 'string' },
       json: { type: 'boolean' },
@@ -88,6 +92,7 @@ export async function runBackupCommand(argv: string[]): Promise<number> {
     ...list('includeResources', values['include-resources']),
     ...list('excludeResources', values['exclude-resources']),
     ...(values.selector ? { labelSelector: values.selector } : {}),
+    ...clusterResources(values['include-cluster-resources']),
   };
   const kubeConfig = loadKubeconfig({
     file: values.kubeconfig,
@@ -173,4 +178,10 @@ function positiveInteger(text: string | undefined, flag: string, fallback: numbe
   if (!Number.isInteger(value) || value < 1)
     throw new Error(`${flag} must be a positive integer, got '${text}'`);
   return value;
+}
+
+function clusterResources(value: string | undefined): Pick<BackupFilters, 'includeClusterResources'> {
+  if (value === undefined) return {};
+  if (value === 'true' || value === 'false') return { includeClusterResources: value === 'true' };
+  throw new Error(`--include-cluster-resources must be true or false (omit it for auto), got '${value}'`);
 }

@@ -256,6 +256,12 @@ const filtersSchema = z
     excludeResources: z._default(z.array(resourcePattern), []),
     /** Kubernetes label selector, e.g. `app.kubernetes.io/part-of=shop,tier!=cache`. */
     labelSelector: z.optional(labelSelector),
+    /**
+     * Cluster-scoped resources (Velero's --include-cluster-resources): true all, false none, absent
+     * "auto": all when no namespace filter is set, otherwise the PVs, CRDs and Namespaces of the backed-up
+     * namespaces only.
+     */
+    includeClusterResources: z.optional(z.boolean()),
   })
   .check(
     z.superRefine((filters, ctx) => {

@@ -145,6 +145,7 @@ describe('ResourceFilter', () => {
       { includeResources: ['deploy/scale'] },
       { includeResources: ['cm'], excludeResources: ['CM'] },
       { labelSelector: 'a in (' },
+      { includeClusterResources: 'yes' as unknown as boolean },
     ];
 
     // Act
@@ -165,6 +166,7 @@ describe('ResourceFilter', () => {
       'includeResources',
       'excludeResources',
       'labelSelector',
+      'includeClusterResources',
     ]);
   });
 });
