@@ -109,12 +109,7 @@ export class HttpClusterClient implements ClusterClient {
       }>({
         method: 'GET',
         path: collectionPath(request.resource, request.namespace),
-        query: {
-          limit: request.limit,
-          continue: request.continueToken,
-          labelSelector: request.labelSelector,
-          fieldSelector: request.fieldSelector,
-        },
+        query: listQuery(request),
       }),
     );
     const apiVersion = apiVersionOf(request.resource);
@@ -137,12 +132,7 @@ export class HttpClusterClient implements ClusterClient {
     const { body, scanned } = await this.retry(async () => {
       const response = await this.transport.send({
         ...target,
-        query: {
-          limit: request.limit,
-          continue: request.continueToken,
-          labelSelector: request.labelSelector,
-          fieldSelector: request.fieldSelector,
-        },
+        query: listQuery(request),
       });
       try {
         return { body: response.body, scanned: scanList(response.body) };
@@ -270,6 +260,16 @@ export class HttpClusterClient implements ClusterClient {
   private retry<T>(call: () => Promise<T>): Promise<T> {
     return withRetry(call, this.options.retry);
   }
+}
+
+// The query of one LIST page, parsed or raw alike.
+function listQuery(request: ListPageRequest): Record<string, string | number | undefined> {
+  return {
+    limit: request.limit,
+    continue: request.continueToken,
+    labelSelector: request.labelSelector,
+    fieldSelector: request.fieldSelector,
+  };
 }
 
 /** `/api/v1/namespaces/ns/configmaps`, `/apis/apps/v1/deployments` (all namespaces), ... */
