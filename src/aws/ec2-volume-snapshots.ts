@@ -5,6 +5,7 @@ import type {
   CreateVolumeRequest,
   DeleteOutcome,
   SnapshotStatus,
+  TaggedSnapshot,
   Tags,
   VolumeSnapshots,
   VolumeState,
@@ -109,19 +110,45 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
         { Owner: ['self'], Filter: [{ Name: 'snapshot-id', Value: chunk }] },
         (page) => {
           for (const snapshot of page.items('snapshotSet')) {
-            const id = snapshot.textOf('snapshotId');
-            if (!id) continue;
-            found.push({
-              id,
-              state: snapshotStateOf(snapshot.textOf('status')),
-              progress: percentOf(snapshot.textOf('progress')),
-              sizeGi: wholeOf(snapshot.textOf('volumeSize')),
-              stateMessage: snapshot.textOf('statusMessage') || undefined,
-            });
+            const status = statusOf(snapshot);
+            if (status !== undefined) found.push(status);
           }
         },
       );
     }
+    return found;
+  }
+
+  /**
+   * The snapshots this account owns here carrying every one of `tags`: one `tag:<key>` filter per tag. EC2
+   * reads `*` and `?` in filter values as wildcards, so the answer is narrowed again to exact values.
+   */
+  async findSnapshots(tags: Tags): Promise<TaggedSnapshot[]> {
+    const wanted = Object.entries(tags);
+    if (wanted.length === 0) {
+      throw new RangeError('findSnapshots: at least one tag is required, or it would list every snapshot');
+    }
+    const found: TaggedSnapshot[] = [];
+    await this.#pages(
+      'DescribeSnapshots',
+      {
+        Owner: ['self'],
+        Filter: wanted.map(([key, value]) => ({ Name: `tag:${key}`, Value: [value] })),
+      },
+      (page) => {
+        for (const snapshot of page.items('snapshotSet')) {
+          const status = statusOf(snapshot);
+          if (status === undefined) continue;
+          const snapshotTags: Record<string, string> = {};
+          for (const tag of snapshot.items('tagSet')) {
+            const key = tag.textOf('key');
+            if (key) snapshotTags[key] = tag.textOf('value') ?? '';
+          }
+          if (wanted.some(([key, value]) => snapshotTags[key] !== value)) continue;
+          found.push({ ...status, tags: snapshotTags, volumeId: snapshot.textOf('volumeId') || undefined });
+        }
+      },
+    );
     return found;
   }
 
@@ -196,6 +223,19 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
 
 function toTags(tags: Tags): Ec2QueryParams[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+// One <snapshotSet><item> as a SnapshotStatus; an item without an id is skipped.
+function statusOf(snapshot: XmlElement): SnapshotStatus | undefined {
+  const id = snapshot.textOf('snapshotId');
+  if (!id) return undefined;
+  return {
+    id,
+    state: snapshotStateOf(snapshot.textOf('status')),
+    progress: percentOf(snapshot.textOf('progress')),
+    sizeGi: wholeOf(snapshot.textOf('volumeSize')),
+    stateMessage: snapshot.textOf('statusMessage') || undefined,
+  };
 }
 
 function snapshotStateOf(state: string | undefined): SnapshotState {

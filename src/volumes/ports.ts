@@ -13,6 +13,15 @@ export interface SnapshotStatus {
   stateMessage: string | undefined;
 }
 
+/**
+ * A snapshot found by its tags (findSnapshots): its status, every tag it carries, and the volume it was taken
+ * of. A cross-region copy's volumeId is EC2's placeholder `vol-ffffffff`; its source is in its tags.
+ */
+export interface TaggedSnapshot extends SnapshotStatus {
+  tags: Tags;
+  volumeId: string | undefined;
+}
+
 /** EC2 volume states, as DescribeVolumes reports them. */
 export type VolumeState = 'creating' | 'available' | 'in-use' | 'deleting' | 'deleted' | 'error';
 
@@ -58,6 +67,12 @@ export interface VolumeSnapshots {
   readonly region: string;
   createSnapshot(volumeId: string, tags: Tags, description: string): Promise<string>;
   describeSnapshots(ids: readonly string[]): Promise<SnapshotStatus[]>;
+  /**
+   * The snapshots this account owns in this region that carry every one of `tags` (key and value exactly), in
+   * any state; at least one tag is required, so a call never lists the whole account. Lets a retried start find
+   * what an earlier attempt already created instead of creating it twice.
+   */
+  findSnapshots(tags: Tags): Promise<TaggedSnapshot[]>;
   copySnapshot(request: CopySnapshotRequest): Promise<string>;
   createVolume(request: CreateVolumeRequest): Promise<string>;
   describeVolumes(ids: readonly string[]): Promise<VolumeStatus[]>;

@@ -9,7 +9,7 @@ import {
   VolumeRequestError,
 } from './errors.ts';
 import { checkPositiveMs, elapsedSince, pollUntilDone, type WaitStatus } from './polling.ts';
-import type { Clock, Sleep, SnapshotStatus, Tags, VolumeSnapshots } from './ports.ts';
+import type { Clock, Sleep, SnapshotStatus, TaggedSnapshot, Tags, VolumeSnapshots } from './ports.ts';
 
 /** Tag keys put on every snapshot and copy, so a person or a script can tell what each one holds. */
 export const SNAPSHOT_TAGS = {
@@ -177,7 +177,11 @@ export class VolumeBackupper {
     );
   }
 
-  /** Starts one snapshot per volume, tagged with backup, PV, PVC and namespace; does not wait. */
+  /**
+   * Starts one snapshot per volume, tagged with backup, PV, PVC and namespace; does not wait. A volume that
+   * already has a pending or completed snapshot of this backup and PV (an earlier attempt of this start that
+   * failed or timed out half-way) gets that one back instead of a second snapshot.
+   */
   async startSnapshots(backupName: string, volumes: readonly EbsVolume[]): Promise<SnapshotBatch> {
     validateBackupName(backupName);
     checkUnique(
@@ -194,13 +198,22 @@ export class VolumeBackupper {
       startedAt: this.#now(),
       items: [],
     };
+    const earlier =
+      volumes.length === 0 ? [] : await this.#findOfBackup(this.#source, backupName, 'snapshot', () => []);
     for (const volume of volumes) {
       const tags = this.#snapshotTags(backupName, volume);
+      const reusable = reusableOf(
+        earlier.filter(
+          (s) =>
+            s.volumeId === volume.volumeId &&
+            s.tags[SNAPSHOT_TAGS.persistentVolume] === tags[SNAPSHOT_TAGS.persistentVolume],
+        ),
+      );
       const claim = volume.claim === undefined ? '' : ` (${volume.claim.namespace}/${volume.claim.name})`;
       const description = clip(`eks-dr backup ${backupName}: PV ${volume.pvName}${claim}`, MAX_DESCRIPTION);
       let snapshotId: string;
       try {
-        snapshotId = await this.#source.createSnapshot(volume.volumeId, tags, description);
+        snapshotId = reusable?.id ?? (await this.#source.createSnapshot(volume.volumeId, tags, description));
       } catch (error) {
         throw new VolumeRequestError(
           'snapshot',
@@ -279,7 +292,8 @@ export class VolumeBackupper {
 
   /**
    * Starts CopySnapshot for each record, at most maxConcurrentCopies at once; does not wait. Records that
-   * already have a completed copy in DR are kept; one with a copy in flight is awaited, not copied again.
+   * already have a completed copy in DR are kept; one with a copy in flight is awaited, not copied again. So is
+   * a pending or completed DR copy of this backup tagged with the record's snapshot (left by an earlier attempt).
    */
   async startCopies(records: readonly VolumeSnapshotRecord[], options: CopyOptions): Promise<CopyBatch> {
     validateBackupName(options.backupName);
@@ -388,7 +402,24 @@ export class VolumeBackupper {
     };
   }
 
+  // A retried start or check repeats the input batch: queued items an earlier attempt already copied adopt those
+  // copies first, so only the rest are copied.
   async #fillCopySlots(batch: CopyBatch): Promise<CopyBatch> {
+    const queued = batch.items.filter((i) => i.state === 'queued');
+    if (queued.length > 0) {
+      const earlier = await this.#findOfBackup(this.#dr, batch.backupName, 'copy', () =>
+        createdCopies(batch),
+      );
+      for (const item of queued) {
+        const reusable = reusableOf(
+          earlier.filter((s) => s.tags[SNAPSHOT_TAGS.sourceSnapshot] === item.record.snapshotId),
+        );
+        if (reusable === undefined) continue;
+        item.copySnapshotId = reusable.id;
+        item.startedAt = this.#now();
+        item.state = reusable.state === 'completed' ? 'completed' : 'copying';
+      }
+    }
     let inFlight = batch.items.filter((i) => i.state === 'copying').length;
     for (const item of batch.items) {
       if (inFlight >= this.#limits.maxConcurrentCopies) break;
@@ -444,6 +475,28 @@ export class VolumeBackupper {
       tags[SNAPSHOT_TAGS.namespace] = volume.claim.namespace;
     }
     return tags;
+  }
+
+  // The snapshots (or copies) of one backup in the port's region: one DescribeSnapshots by tag.
+  async #findOfBackup(
+    port: VolumeSnapshots,
+    backupName: string,
+    phase: 'snapshot' | 'copy',
+    created: () => CreatedResource[],
+  ): Promise<TaggedSnapshot[]> {
+    try {
+      return await port.findSnapshots({ [SNAPSHOT_TAGS.backup]: backupName });
+    } catch (error) {
+      throw new VolumeRequestError(
+        phase,
+        'DescribeSnapshots tagged',
+        undefined,
+        `${SNAPSHOT_TAGS.backup}=${backupName}`,
+        port.region,
+        created(),
+        { cause: error },
+      );
+    }
   }
 
   async #describe(
@@ -515,6 +568,11 @@ export class VolumeBackupper {
 /** True when every record has a completed copy in `region`: the volume half of a backup's "copied". */
 export function allCopiedTo(records: readonly VolumeSnapshotRecord[], region: string): boolean {
   return records.every((r) => r.copies?.some((c) => c.region === region && c.state === 'completed') === true);
+}
+
+// The snapshot worth waiting for among earlier ones: a completed one, else a pending one; never one in error.
+function reusableOf(candidates: readonly TaggedSnapshot[]): TaggedSnapshot | undefined {
+  return candidates.find((s) => s.state === 'completed') ?? candidates.find((s) => s.state === 'pending');
 }
 
 function snapshotRecord(item: SnapshotItem, region: string, status: SnapshotStatus): VolumeSnapshotRecord {

@@ -256,6 +256,91 @@ describe('Ec2VolumeSnapshots', () => {
     expect(filterValues(calls[2])).toEqual(ids.slice(200));
   });
 
+  it('finds snapshots by tags: Owner.1=self, one tag: filter per tag, following nextToken, parsing tags', async () => {
+    // Arrange
+    const tag = (key: string, value: string) => `<item><key>${key}</key><value>${value}</value></item>`;
+    ec2.reply(
+      ok(
+        'DescribeSnapshots',
+        `<snapshotSet>
+           <item><snapshotId>snap-a</snapshotId><volumeId>vol-1</volumeId><status>completed</status>
+             <progress>100%</progress><volumeSize>10</volumeSize><ownerId>111122223333</ownerId>
+             <tagSet>${tag('eks-dr:backup', 'nightly-1')}${tag('eks-dr:pv', 'pv-0')}${tag('Name', 'a &amp; b')}</tagSet></item>
+         </snapshotSet><nextToken>t1</nextToken>`,
+      ),
+      ok(
+        'DescribeSnapshots',
+        `<snapshotSet>
+           <item><snapshotId>snap-b</snapshotId><volumeId>vol-ffffffff</volumeId><status>error</status>
+             <statusMessage>copy failed</statusMessage><progress>50%</progress><volumeSize>20</volumeSize>
+             <tagSet>${tag('eks-dr:pv', 'pv-0')}${tag('eks-dr:backup', 'nightly-1')}${tag('eks-dr:source-snapshot', 'snap-a')}</tagSet></item>
+           <item><snapshotId>snap-c</snapshotId><volumeId>vol-2</volumeId><status>pending</status>
+             <tagSet>${tag('eks-dr:backup', 'nightly-1')}${tag('eks-dr:pv', 'pv-01')}</tagSet></item>
+           <item><snapshotId>snap-d</snapshotId><status>pending</status></item>
+         </snapshotSet><nextToken></nextToken>`,
+      ),
+    );
+
+    // Act
+    const found = await adapter.findSnapshots({ 'eks-dr:backup': 'nightly-1', 'eks-dr:pv': 'pv-0' });
+
+    // Assert
+    expect(ec2.requests).toEqual([
+      {
+        Action: 'DescribeSnapshots',
+        Version: '2016-11-15',
+        'Owner.1': 'self',
+        'Filter.1.Name': 'tag:eks-dr:backup',
+        'Filter.1.Value.1': 'nightly-1',
+        'Filter.2.Name': 'tag:eks-dr:pv',
+        'Filter.2.Value.1': 'pv-0',
+      },
+      {
+        Action: 'DescribeSnapshots',
+        Version: '2016-11-15',
+        'Owner.1': 'self',
+        'Filter.1.Name': 'tag:eks-dr:backup',
+        'Filter.1.Value.1': 'nightly-1',
+        'Filter.2.Name': 'tag:eks-dr:pv',
+        'Filter.2.Value.1': 'pv-0',
+        NextToken: 't1',
+      },
+    ]);
+    // snap-c and snap-d do not carry the exact tags (EC2 reads * and ? in filter values as wildcards).
+    expect(found).toEqual([
+      {
+        id: 'snap-a',
+        state: 'completed',
+        progress: 100,
+        sizeGi: 10,
+        stateMessage: undefined,
+        volumeId: 'vol-1',
+        tags: { 'eks-dr:backup': 'nightly-1', 'eks-dr:pv': 'pv-0', Name: 'a & b' },
+      },
+      {
+        id: 'snap-b',
+        state: 'error',
+        progress: 50,
+        sizeGi: 20,
+        stateMessage: 'copy failed',
+        volumeId: 'vol-ffffffff',
+        tags: { 'eks-dr:pv': 'pv-0', 'eks-dr:backup': 'nightly-1', 'eks-dr:source-snapshot': 'snap-a' },
+      },
+    ]);
+  });
+
+  it('refuses to find snapshots without a tag, before any request', async () => {
+    // Arrange
+    const noTags = {};
+
+    // Act
+    const find = adapter.findSnapshots(noTags);
+
+    // Assert
+    await expect(find).rejects.toThrow('findSnapshots: at least one tag is required');
+    expect(ec2.requests).toEqual([]);
+  });
+
   it('describes volumes by id filter, an unknown state as error', async () => {
     // Arrange
     ec2.reply(

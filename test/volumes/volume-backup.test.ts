@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Ec2ThrottledError } from '../../src/aws/ec2-retry.ts';
+import type { Ec2StandIn } from '../../src/sandbox/aws/ec2-standin.ts';
 import {
   allCopiedTo,
   type EbsVolume,
@@ -10,6 +11,7 @@ import {
   VolumeBackupper,
   type VolumeBackupperDeps,
   VolumeRequestError,
+  type VolumeSnapshots,
 } from '../../src/volumes/index.ts';
 import { aCsiPv } from './pv-fixtures.ts';
 import { aWorld, DR, DR_KEY, SOURCE, type World } from './world.ts';
@@ -37,6 +39,44 @@ function aBackupper(world: World, overrides: Partial<VolumeBackupperDeps> = {}):
     limits: { pollIntervalMs: 15_000 },
     ...overrides,
   });
+}
+
+/**
+ * The stand-in, except that the `nth` call of `operation` reaches EC2 (the snapshot or copy exists) and then
+ * fails, as when a Lambda dies or a connection drops after EC2 answered.
+ */
+function losingAnswer(port: Ec2StandIn, operation: 'createSnapshot' | 'copySnapshot', nth: number) {
+  let calls = 0;
+  const lose = <T>(answer: T): T => {
+    calls++;
+    if (calls === nth) throw new Error(`connection reset after ${operation} answered`);
+    return answer;
+  };
+  const wrapped: VolumeSnapshots = {
+    region: port.region,
+    createSnapshot: async (volumeId, tags, description) =>
+      operation === 'createSnapshot'
+        ? lose(await port.createSnapshot(volumeId, tags, description))
+        : port.createSnapshot(volumeId, tags, description),
+    copySnapshot: async (request) =>
+      operation === 'copySnapshot' ? lose(await port.copySnapshot(request)) : port.copySnapshot(request),
+    describeSnapshots: (ids) => port.describeSnapshots(ids),
+    findSnapshots: (tags) => port.findSnapshots(tags),
+    createVolume: (request) => port.createVolume(request),
+    describeVolumes: (ids) => port.describeVolumes(ids),
+    deleteSnapshot: (id) => port.deleteSnapshot(id),
+  };
+  return wrapped;
+}
+
+/** How many snapshots of `port` each volume (or, for copies, each source snapshot) has. */
+function countsPer(port: Ec2StandIn, key: 'volumeId' | 'sourceSnapshotId'): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const snapshot of port.listSnapshots()) {
+    const subject = snapshot[key] ?? '(none)';
+    counts[subject] = (counts[subject] ?? 0) + 1;
+  }
+  return counts;
 }
 
 async function caught(promise: Promise<unknown>): Promise<Error> {
@@ -336,6 +376,281 @@ describe('VolumeBackupper', () => {
       /volumeSnapshots\[pv-0\]\.state "pending": snapshot snap-\w+ must be completed/,
     );
     expect(world.dr.calls.CopySnapshot).toBe(0);
+  });
+
+  describe('a retried start does not take a second snapshot or copy', () => {
+    it('keeps one snapshot per volume when startSnapshots runs twice, both batches naming the same ids', async () => {
+      // Arrange
+      const world = aWorld();
+      const backupper = aBackupper(world);
+      const volumes = volumesIn(world, 3);
+      const first = await backupper.startSnapshots('nightly-20', volumes);
+
+      // Act
+      const second = await backupper.startSnapshots('nightly-20', volumes);
+
+      // Assert
+      expect(world.source.listSnapshots()).toHaveLength(3);
+      expect(countsPer(world.source, 'volumeId')).toEqual(
+        Object.fromEntries(volumes.map((v) => [v.volumeId, 1])),
+      );
+      expect(second.items).toEqual(first.items);
+      expect(world.source.calls.CreateSnapshot).toBe(3);
+    });
+
+    it('creates only the missing snapshots after a start that failed on the 3rd CreateSnapshot', async () => {
+      // Arrange
+      const world = aWorld();
+      const backupper = aBackupper(world);
+      const volumes = volumesIn(world, 4);
+      // Two calls pass, then the 3rd is throttled through all 4 attempts.
+      world.source.throttle(4, 'CreateSnapshot', 2);
+      const failure = await caught(backupper.startSnapshots('nightly-21', volumes));
+      const callsBefore = world.source.calls.CreateSnapshot;
+
+      // Act
+      const retry = await backupper.startSnapshots('nightly-21', volumes);
+
+      // Assert
+      expect(failure).toBeInstanceOf(VolumeRequestError);
+      expect(failure).toMatchObject({ persistentVolume: 'pv-2', resourceId: volumes[2]?.volumeId });
+      const madeFirst = (failure as VolumeRequestError).created.map((c) => c.id);
+      expect(madeFirst).toHaveLength(2);
+      expect(retry.items.slice(0, 2).map((i) => i.snapshotId)).toEqual(madeFirst);
+      expect(world.source.calls.CreateSnapshot - callsBefore).toBe(2);
+      expect(countsPer(world.source, 'volumeId')).toEqual(
+        Object.fromEntries(volumes.map((v) => [v.volumeId, 1])),
+      );
+      expect(retry.items.map((i) => i.snapshotId).sort()).toEqual(
+        world.source
+          .listSnapshots()
+          .map((s) => s.id)
+          .sort(),
+      );
+    });
+
+    it('reuses the snapshot whose CreateSnapshot answer was lost on the 3rd call', async () => {
+      // Arrange
+      const world = aWorld();
+      const volumes = volumesIn(world, 4);
+      const flaky = aBackupper(world, { source: losingAnswer(world.source, 'createSnapshot', 3) });
+      const failure = await caught(flaky.startSnapshots('nightly-22', volumes));
+      const lost = world.source.listSnapshots()[2];
+
+      // Act
+      const retry = await aBackupper(world).startSnapshots('nightly-22', volumes);
+
+      // Assert
+      expect(failure).toMatchObject({ name: 'VolumeRequestError', persistentVolume: 'pv-2' });
+      expect(world.source.calls.CreateSnapshot).toBe(4);
+      expect(retry.items[2]).toMatchObject({ persistentVolume: 'pv-2', snapshotId: lost?.id });
+      expect(countsPer(world.source, 'volumeId')).toEqual(
+        Object.fromEntries(volumes.map((v) => [v.volumeId, 1])),
+      );
+    });
+
+    it('takes a new snapshot where the earlier one of the same backup and PV is in error', async () => {
+      // Arrange
+      const world = aWorld();
+      const backupper = aBackupper(world);
+      const volumes = volumesIn(world, 2);
+      world.source.failSnapshots({ volumeId: volumes[1]?.volumeId });
+      const failure = await caught(backupper.snapshot('nightly-23', volumes));
+      const [kept, errored] = world.source.listSnapshots();
+
+      // Act
+      const records = await backupper.snapshot('nightly-23', volumes);
+
+      // Assert
+      expect(failure).toBeInstanceOf(SnapshotFailedError);
+      expect(world.source.snapshotState(errored?.id ?? '')).toBe('error');
+      expect(records.map((r) => r.snapshotId)).toEqual([kept?.id, world.source.listSnapshots()[2]?.id]);
+      expect(records[1]?.snapshotId).not.toBe(errored?.id);
+      expect(world.source.calls.CreateSnapshot).toBe(3);
+    });
+
+    it('never reuses a snapshot of another backup, of another PV, or of another volume', async () => {
+      // Arrange
+      const world = aWorld();
+      const volumes = volumesIn(world, 2);
+      const [a, b] = volumes.map((v) => v.volumeId) as [string, string];
+      const decoys = [
+        await world.source.createSnapshot(a, { 'eks-dr:backup': 'nightly-2', 'eks-dr:pv': 'pv-0' }, ''),
+        await world.source.createSnapshot(a, { 'eks-dr:backup': 'nightly-24', 'eks-dr:pv': 'pv-9' }, ''),
+        await world.source.createSnapshot(b, { 'eks-dr:backup': 'nightly-24', 'eks-dr:pv': 'pv-0' }, ''),
+        await world.source.createSnapshot(b, { 'eks-dr:pv': 'pv-1' }, ''),
+      ];
+
+      // Act
+      const batch = await aBackupper(world).startSnapshots('nightly-24', volumes);
+
+      // Assert
+      const ids = batch.items.map((i) => i.snapshotId);
+      expect(ids).toHaveLength(2);
+      for (const id of ids) expect(decoys).not.toContain(id);
+      expect(world.source.listSnapshots()).toHaveLength(6);
+      expect(world.source.calls.CreateSnapshot).toBe(6);
+    });
+
+    it('fails before creating anything when the look-up of earlier snapshots fails, naming backup and region', async () => {
+      // Arrange
+      const world = aWorld();
+      const volumes = volumesIn(world, 1);
+      world.source.throttle(4, 'DescribeSnapshots');
+
+      // Act
+      const error = await caught(aBackupper(world).startSnapshots('nightly-25', volumes));
+
+      // Assert
+      expect(error).toBeInstanceOf(VolumeRequestError);
+      expect(error.message).toMatch(
+        new RegExp(`^DescribeSnapshots tagged eks-dr:backup=nightly-25 in ${SOURCE} failed: .*throttled`),
+      );
+      expect(error.message).toContain('nothing was created');
+      expect(world.source.calls.CreateSnapshot).toBe(0);
+    });
+
+    it('keeps one copy per source snapshot when startCopies runs twice, and both complete the same copies', async () => {
+      // Arrange
+      const world = aWorld();
+      const backupper = aBackupper(world);
+      const records = await backupper.snapshot('nightly-26', volumesIn(world, 3));
+      const options = { backupName: 'nightly-26', drKmsKeyId: DR_KEY };
+      const first = await backupper.startCopies(records, options);
+
+      // Act
+      const second = await backupper.startCopies(records, options);
+      const done = await backupper.copyToDr(records, options);
+
+      // Assert
+      expect(second.items.map((i) => i.copySnapshotId)).toEqual(first.items.map((i) => i.copySnapshotId));
+      expect(second.items.every((i) => i.state === 'copying' && i.preexisting === undefined)).toBe(true);
+      expect(done.map((r) => r.copies?.[0]?.snapshotId)).toEqual(first.items.map((i) => i.copySnapshotId));
+      expect(countsPer(world.dr, 'sourceSnapshotId')).toEqual(
+        Object.fromEntries(records.map((r) => [r.snapshotId, 1])),
+      );
+      expect(world.dr.calls.CopySnapshot).toBe(3);
+    });
+
+    it('copies only the missing ones after a start that failed on the 3rd CopySnapshot or lost its answer', async () => {
+      // Arrange
+      const world = aWorld();
+      const backupper = aBackupper(world);
+      const records = await backupper.snapshot('nightly-27', volumesIn(world, 4));
+      const options = { backupName: 'nightly-27', drKmsKeyId: DR_KEY };
+      world.dr.throttle(4, 'CopySnapshot', 2);
+      const throttled = await caught(backupper.startCopies(records, options));
+      // The retry adopts pv-0 and pv-1, copies pv-2, then copies pv-3 and loses EC2's answer.
+      const flaky = aBackupper(world, { dr: losingAnswer(world.dr, 'copySnapshot', 2) });
+      const lostAnswer = await caught(flaky.startCopies(records, options));
+      const callsBefore = world.dr.calls.CopySnapshot;
+
+      // Act
+      const retry = await backupper.startCopies(records, options);
+
+      // Assert
+      expect(throttled).toMatchObject({
+        name: 'VolumeRequestError',
+        phase: 'copy',
+        persistentVolume: 'pv-2',
+      });
+      expect(lostAnswer).toMatchObject({
+        name: 'VolumeRequestError',
+        phase: 'copy',
+        persistentVolume: 'pv-3',
+      });
+      expect(world.dr.calls.CopySnapshot - callsBefore).toBe(0);
+      expect(countsPer(world.dr, 'sourceSnapshotId')).toEqual(
+        Object.fromEntries(records.map((r) => [r.snapshotId, 1])),
+      );
+      expect(retry.items.map((i) => i.copySnapshotId).sort()).toEqual(
+        world.dr
+          .listSnapshots()
+          .map((s) => s.id)
+          .sort(),
+      );
+    });
+
+    it('copies again a source snapshot whose earlier copy is in error', async () => {
+      // Arrange
+      const world = aWorld();
+      const backupper = aBackupper(world);
+      const records = await backupper.snapshot('nightly-28', volumesIn(world, 2));
+      const options = { backupName: 'nightly-28', drKmsKeyId: DR_KEY };
+      world.dr.failCopies({ sourceSnapshotId: records[1]?.snapshotId });
+      const failure = await caught(backupper.copyToDr(records, options));
+      const [kept, errored] = world.dr.listSnapshots();
+
+      // Act
+      const copied = await backupper.copyToDr(records, options);
+
+      // Assert
+      expect(failure).toMatchObject({ name: 'SnapshotFailedError', phase: 'copy', persistentVolume: 'pv-1' });
+      expect(world.dr.snapshotState(errored?.id ?? '')).toBe('error');
+      const redone = world.dr.listSnapshots()[2];
+      expect(copied.map((r) => r.copies?.[0]?.snapshotId)).toEqual([kept?.id, redone?.id]);
+      expect(redone).toMatchObject({ sourceSnapshotId: records[1]?.snapshotId });
+      expect(world.dr.calls.CopySnapshot).toBe(3);
+    });
+
+    it('never reuses a copy of another backup or of another source snapshot', async () => {
+      // Arrange
+      const world = aWorld();
+      const backupper = aBackupper(world);
+      const [volume, other] = volumesIn(world, 2) as [EbsVolume, EbsVolume];
+      const records = await backupper.snapshot('nightly-29', [volume]);
+      const [unrelated] = await backupper.snapshot('nightly-29-other', [other]);
+      const decoy = (sourceSnapshotId: string, tags: Record<string, string>) =>
+        world.dr.copySnapshot({
+          sourceRegion: SOURCE,
+          sourceSnapshotId,
+          kmsKeyId: DR_KEY,
+          tags,
+          description: '',
+        });
+      const decoys = [
+        await decoy(records[0]?.snapshotId ?? '', {
+          'eks-dr:backup': 'nightly-2',
+          'eks-dr:source-snapshot': records[0]?.snapshotId ?? '',
+        }),
+        await decoy(unrelated?.snapshotId ?? '', {
+          'eks-dr:backup': 'nightly-29',
+          'eks-dr:pv': 'pv-0',
+          'eks-dr:source-snapshot': unrelated?.snapshotId ?? '',
+        }),
+      ];
+
+      // Act
+      const batch = await backupper.startCopies(records, { backupName: 'nightly-29', drKmsKeyId: DR_KEY });
+
+      // Assert
+      const [item] = batch.items;
+      expect(decoys).not.toContain(item?.copySnapshotId);
+      expect(item).toMatchObject({ state: 'copying' });
+      expect(world.dr.listSnapshots()).toHaveLength(3);
+      expect(world.dr.calls.CopySnapshot).toBe(3);
+    });
+
+    it('does not copy twice when the same checkCopies input is retried after it started a queued copy', async () => {
+      // Arrange
+      const world = aWorld();
+      const backupper = aBackupper(world, { limits: { maxConcurrentCopies: 1, pollIntervalMs: 60_000 } });
+      const records = await backupper.snapshot('nightly-30', volumesIn(world, 2));
+      const batch = await backupper.startCopies(records, { backupName: 'nightly-30', drKmsKeyId: DR_KEY });
+      world.advance(20 * MINUTE);
+      const first = await backupper.checkCopies(batch);
+
+      // Act
+      const retried = await backupper.checkCopies(batch);
+
+      // Assert
+      expect(first.batch.items.map((i) => i.state)).toEqual(['completed', 'copying']);
+      expect(retried.batch.items.map((i) => i.copySnapshotId)).toEqual(
+        first.batch.items.map((i) => i.copySnapshotId),
+      );
+      expect(world.dr.calls.CopySnapshot).toBe(2);
+      expect(world.dr.listSnapshots()).toHaveLength(2);
+    });
   });
 
   it('refuses a DR client in the source region', () => {

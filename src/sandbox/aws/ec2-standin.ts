@@ -9,6 +9,7 @@ import type {
   CreateVolumeRequest,
   DeleteOutcome,
   SnapshotStatus,
+  TaggedSnapshot,
   Tags,
   VolumeSnapshots,
   VolumeState,
@@ -283,6 +284,22 @@ export class Ec2StandIn implements VolumeSnapshots {
         const snapshot = this.#snapshots.get(id);
         return snapshot === undefined ? [] : [this.#statusOf(snapshot)];
       }),
+    );
+  }
+
+  /** DescribeSnapshots by tag filters: every snapshot of this region carrying all of `tags`, in any state. */
+  findSnapshots(tags: Tags): Promise<TaggedSnapshot[]> {
+    const wanted = Object.entries(tags);
+    // As the real adapter: refused before any call, so a missing tag never lists every snapshot.
+    if (wanted.length === 0) {
+      return Promise.reject(
+        new RangeError('findSnapshots: at least one tag is required, or it would list every snapshot'),
+      );
+    }
+    return this.#call('DescribeSnapshots', () =>
+      [...this.#snapshots.values()]
+        .filter((s) => wanted.every(([key, value]) => s.tags[key] === value))
+        .map((s) => ({ ...this.#statusOf(s), tags: { ...s.tags }, volumeId: s.volumeId })),
     );
   }
 

@@ -176,6 +176,56 @@ describe('Ec2StandIn', () => {
     ]);
   });
 
+  it('finds the snapshots and copies carrying every given tag, with state, tags and volume, as DescribeSnapshots', async () => {
+    // Arrange
+    const { registry, advance } = aRegistry();
+    const source = registry.region('eu-west-1');
+    const dr = registry.region('eu-central-1');
+    const volumeId = source.addVolume({ availabilityZone: 'eu-west-1a', sizeGi: 10 });
+    const mine = await source.createSnapshot(volumeId, { backup: 'b1', pv: 'pv-0' }, '');
+    await source.createSnapshot(volumeId, { backup: 'b1', pv: 'pv-1' }, '');
+    await source.createSnapshot(volumeId, { backup: 'b2', pv: 'pv-0' }, '');
+    advance(600_000);
+    const copy = await dr.copySnapshot({
+      sourceRegion: 'eu-west-1',
+      sourceSnapshotId: mine,
+      kmsKeyId: KEY,
+      tags: { backup: 'b1', source: mine },
+      description: '',
+    });
+    const callsBefore = source.calls.DescribeSnapshots;
+
+    // Act
+    const found = await source.findSnapshots({ backup: 'b1', pv: 'pv-0' });
+    const copies = await dr.findSnapshots({ backup: 'b1' });
+    const none = await source.findSnapshots({ backup: 'b3' });
+    const untagged = source.findSnapshots({});
+
+    // Assert
+    expect(found).toEqual([
+      {
+        id: mine,
+        state: 'completed',
+        progress: 100,
+        sizeGi: 10,
+        stateMessage: undefined,
+        volumeId,
+        tags: { backup: 'b1', pv: 'pv-0' },
+      },
+    ]);
+    expect(copies).toEqual([
+      expect.objectContaining({
+        id: copy,
+        state: 'pending',
+        volumeId: 'vol-ffffffff',
+        tags: { backup: 'b1', source: mine },
+      }),
+    ]);
+    expect(none).toEqual([]);
+    await expect(untagged).rejects.toThrow('findSnapshots: at least one tag is required');
+    expect(source.calls.DescribeSnapshots - callsBefore).toBe(2);
+  });
+
   it('throttles N calls: a few are retried away, more surface as Ec2ThrottledError', async () => {
     // Arrange
     const { registry } = aRegistry();
