@@ -90,6 +90,8 @@ export interface RestoreAnswer {
   createdPersistentVolumes: string[];
   /** DR volumes made from snapshot copies. */
   volumes: number;
+  /** Their ids (and those still being made), so a drill's cleanup deletes exactly these. */
+  createdVolumes: string[];
   failures: { object: string; message: string }[];
 }
 
@@ -97,7 +99,14 @@ export interface RestoreAnswer {
 export interface CleanupAnswer {
   deletedNamespaces: string[];
   deletedPersistentVolumes: string[];
+  /** DR volumes of the restore deleted now or found already gone. */
+  deletedVolumes: string[];
+  /** DR volumes still attached at the deadline: left in place (still billing), each with why. */
+  volumesLeft: { volumeId: string; reason: string }[];
 }
+
+/** How long cleanup waits for volumes to detach when there is no Lambda context to bound it (local runs). */
+export const CLEANUP_VOLUME_WAIT_MS = 5 * 60_000;
 
 /** A restore that could not run at all (archive refused, cluster unreachable). */
 export class RestoreFailedError extends Error {
@@ -150,10 +159,15 @@ export function createHandler(deps: Deps): StepHandler<Timed<RestoreAnswer | Cle
   return async (event, context) => {
     const request = parseInput('Restore', restoreInput, event);
     return inRun(`restore ${request.action}`, runKeys(request, deps.plan.name), async () => {
-      if (request.action === 'cleanup')
-        return timed(deps.now, () => cleanup(deps, request.side, request.steps));
-      // The deadline is real time: it is the Lambda's own timeout that must not be hit.
       const margin = deps.tuning?.restoreSafetyMarginMs ?? 30_000;
+      if (request.action === 'cleanup') {
+        // Measured on deps' clock, which the volume wait's sleep advances (modelled time in the sandbox).
+        const budget = context ? context.getRemainingTimeInMillis() - margin : CLEANUP_VOLUME_WAIT_MS;
+        return timed(deps.now, () =>
+          cleanup(deps, request.side, request.steps, deps.now().getTime() + budget),
+        );
+      }
+      // The deadline is real time: it is the Lambda's own timeout that must not be hit.
       const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - margin : undefined;
       const state: RestoreLoopState = request.continuation ?? loopState.parse({ stage: 'volumes' });
       return timed(deps.now, () =>
@@ -293,18 +307,42 @@ async function restoreVolumes(
 }
 
 async function cleanup(
-  deps: Pick<FunctionDependencies, 'cluster'>,
+  deps: Deps,
   side: Side,
   steps: Record<string, unknown>,
+  deadline: number,
 ): Promise<CleanupAnswer> {
   const restored = stepResult(steps, 'restore') ?? {};
   const namespaces = stringArray(restored.createdNamespaces);
   const persistentVolumes = stringArray(restored.createdPersistentVolumes);
+  const volumeIds = stringArray(restored.createdVolumes);
   const client = await deps.cluster(side);
   // Deleting a namespace deletes what is in it; PVs are cluster-scoped and go one by one.
   for (const name of namespaces) await client.delete(NAMESPACES, undefined, name);
   for (const name of persistentVolumes) await client.delete(PERSISTENT_VOLUMES, undefined, name);
-  return { deletedNamespaces: namespaces, deletedPersistentVolumes: persistentVolumes };
+  const answer: CleanupAnswer = {
+    deletedNamespaces: namespaces,
+    deletedPersistentVolumes: persistentVolumes,
+    deletedVolumes: [],
+    volumesLeft: [],
+  };
+  // Deleting a PV object leaves its EBS volume billing; only the DR side's restore makes volumes.
+  if (side !== 'dr' || !deps.plan.volumes.enabled || volumeIds.length === 0) return answer;
+  const restorer = new VolumeRestorer({
+    dr: deps.volumeSnapshots('dr'),
+    sleep: deps.sleep,
+    now: () => deps.now().getTime(),
+    limits: { pollIntervalMs: deps.tuning?.volumePollMs ?? 5_000 },
+  });
+  const result = await restorer.deleteVolumes(volumeIds, { deadline });
+  answer.deletedVolumes = [...result.deleted, ...result.notFound];
+  answer.volumesLeft = result.stillInUse.map((volumeId) => {
+    const state = result.lastStates[volumeId] ?? 'in-use';
+    const reason = `still ${state} when cleanup ran out of time; delete it once it is detached`;
+    logger.warn('DR volume left after cleanup', { volumeId, state });
+    return { volumeId, reason };
+  });
+  return answer;
 }
 
 /** The plan's DR overrides in the restore's terms; per-workload percentages have no equivalent there. */
@@ -341,11 +379,22 @@ function answer(
     createdNamespaces: state.createdNamespaces,
     createdPersistentVolumes: state.createdPersistentVolumes,
     volumes: Object.keys(state.volumeMapping).length,
+    createdVolumes: createdVolumeIds(state),
     failures: failures.slice(0, 20).map((failure) => ({
       object: `${failure.groupResource} ${failure.namespace ? `${failure.namespace}/` : ''}${failure.name}`,
       message: failure.message ?? '',
     })),
   };
+}
+
+// The mapped volumes, plus those of a batch still being made (a restore that stopped while they were creating).
+function createdVolumeIds(state: RestoreLoopState): string[] {
+  const ids = new Set(Object.values(state.volumeMapping).map((target) => target.volumeId));
+  for (const item of state.volumeBatch?.items ?? []) {
+    const volumeId = (item as { volumeId?: unknown }).volumeId;
+    if (typeof volumeId === 'string') ids.add(volumeId);
+  }
+  return [...ids].sort();
 }
 
 function emptyCounts(): RestoreTotals {

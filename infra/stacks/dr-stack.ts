@@ -136,6 +136,7 @@ export class DrStack extends Stack {
       ...allow.backupBucketAccess(this, plan, 'primary', ['read'], primaryKey),
       allow.describeVolumesAndSnapshots(),
       ...allow.createVolumes(this, plan.dr.region),
+      allow.deleteRestoredVolumes(this, plan.dr.region),
       ...ebsKeys(this, plan),
     );
 

@@ -250,6 +250,15 @@ export function createVolumes(stack: Stack, region: string): iam.PolicyStatement
   ];
 }
 
+/** DeleteVolume, only of volumes a restore made (tagged with the restore name): a drill's cleanup. */
+export function deleteRestoredVolumes(stack: Stack, region: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['ec2:DeleteVolume'],
+    resources: [ec2Arn(stack, region, 'volume')],
+    conditions: { Null: { [`aws:ResourceTag/${RESTORE_TAG}`]: 'false' } },
+  });
+}
+
 function tagOnCreate(
   stack: Stack,
   region: string,

@@ -184,6 +184,17 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
     }
   }
 
+  /** DeleteVolume; a volume that is already gone is reported, not an error. VolumeInUse surfaces as thrown. */
+  async deleteVolume(id: string): Promise<DeleteOutcome> {
+    try {
+      await this.#call('DeleteVolume', { VolumeId: id });
+      return 'deleted';
+    } catch (error) {
+      if (error instanceof AwsRequestError && error.code === 'InvalidVolume.NotFound') return 'not-found';
+      throw error;
+    }
+  }
+
   // Follows <nextToken> until EC2 stops sending one (absent or empty).
   async #pages(action: string, params: Ec2QueryParams, onPage: (page: XmlElement) => void): Promise<void> {
     let nextToken: string | undefined;

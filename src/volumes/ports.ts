@@ -56,7 +56,7 @@ export interface CreateVolumeRequest {
   clientToken?: string;
 }
 
-/** What DeleteSnapshot did: deleted it, or found it already gone. */
+/** What DeleteSnapshot or DeleteVolume did: deleted it, or found it already gone. */
 export type DeleteOutcome = 'deleted' | 'not-found';
 
 /**
@@ -77,6 +77,11 @@ export interface VolumeSnapshots {
   createVolume(request: CreateVolumeRequest): Promise<string>;
   describeVolumes(ids: readonly string[]): Promise<VolumeStatus[]>;
   deleteSnapshot(id: string): Promise<DeleteOutcome>;
+  /**
+   * DeleteVolume; 'not-found' when EC2 says InvalidVolume.NotFound. An attached volume is refused with EC2's
+   * VolumeInUse (an AwsRequestError carrying that code), never detached here.
+   */
+  deleteVolume(id: string): Promise<DeleteOutcome>;
 }
 
 /** Waits `ms` milliseconds; injected so tests and the sandbox control time. */

@@ -10,7 +10,7 @@ import {
   VolumeTimeoutError,
 } from './errors.ts';
 import { checkPositiveMs, elapsedSince, pollUntilDone, type WaitStatus } from './polling.ts';
-import type { Clock, Sleep, Tags, VolumeSnapshots, VolumeStatus } from './ports.ts';
+import type { Clock, Sleep, Tags, VolumeSnapshots, VolumeState, VolumeStatus } from './ports.ts';
 import { SNAPSHOT_TAGS, type WaitProgress } from './volume-backup.ts';
 
 /** Tag key naming the restore (failover, drill) a DR volume was made for. */
@@ -85,6 +85,27 @@ export interface VolumeRestoreBatch {
 export type VolumeRestoreCheck =
   | { status: Extract<WaitStatus, 'InProgress'>; progress: WaitProgress }
   | { status: Extract<WaitStatus, 'Completed'>; progress: WaitProgress; volumes: RestoredVolumes };
+
+/** Until when deleteVolumes may wait for volumes to be detached (a time of the restorer's clock). */
+export interface DeleteVolumesOptions {
+  deadline: number;
+}
+
+/** What deleteVolumes did with each id it was given. */
+export interface VolumeDeletion {
+  deleted: string[];
+  /** Already gone (absent, deleting or deleted) before this call deleted them: done all the same. */
+  notFound: string[];
+  /** Still attached (or still creating) at the deadline: left in place for a later clean-up, not an error. */
+  stillInUse: string[];
+  /** The last state EC2 reported for each volume of stillInUse. */
+  lastStates: Record<string, VolumeState>;
+}
+
+// EC2 volume ids: vol- and 8 or 17 hex digits.
+const VOLUME_ID = /^vol-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
+// DeleteVolume refusals that mean "not yet": attached again since DescribeVolumes, or still creating.
+const NOT_YET_CODES: ReadonlySet<string> = new Set(['VolumeInUse', 'IncorrectState']);
 
 /** PV name → source zone, from the EBS volumes found in an archive's PVs. */
 export function sourceZonesOf(volumes: readonly EbsVolume[]): Record<string, string> {
@@ -228,6 +249,86 @@ export class VolumeRestorer {
     return { status: 'InProgress', progress };
   }
 
+  /**
+   * Deletes the given DR volumes (a restore's own, after its PVs are gone) and nothing else. Available or
+   * failed volumes are deleted; absent ones count as done; attached or creating ones are waited for until the
+   * deadline and then reported in stillInUse, because a detach can outlast the caller's time.
+   */
+  async deleteVolumes(volumeIds: readonly string[], options: DeleteVolumesOptions): Promise<VolumeDeletion> {
+    for (const id of volumeIds) {
+      if (typeof id !== 'string' || !VOLUME_ID.test(id)) {
+        throw new InvalidVolumeInputError('volumeIds', id, 'is not an EBS volume id (vol-…)');
+      }
+    }
+    if (!Number.isFinite(options.deadline)) {
+      throw new InvalidVolumeInputError('deadline', options.deadline, 'expected a time in milliseconds');
+    }
+    const result: VolumeDeletion = { deleted: [], notFound: [], stillInUse: [], lastStates: {} };
+    const { pollIntervalMs } = this.#limits;
+    // Backstop for a sleep that never advances the clock: the deadline alone would then never come.
+    const maxPolls = Math.ceil(Math.max(0, options.deadline - this.#now()) / pollIntervalMs) + 1;
+    let pending = [...new Set(volumeIds)];
+    for (let poll = 0; pending.length > 0; poll++) {
+      const waiting = await this.#deleteAvailable(pending, result);
+      pending = waiting.map((w) => w.id);
+      const outOfTime = this.#now() + pollIntervalMs > options.deadline || poll >= maxPolls;
+      if (pending.length > 0 && outOfTime) {
+        for (const { id, state } of waiting) {
+          result.stillInUse.push(id);
+          result.lastStates[id] = state;
+        }
+        break;
+      }
+      if (pending.length > 0) await this.#sleep(pollIntervalMs);
+    }
+    return result;
+  }
+
+  // One round: describe, delete what can go, and answer the volumes still to wait for.
+  async #deleteAvailable(
+    ids: string[],
+    result: VolumeDeletion,
+  ): Promise<{ id: string; state: VolumeState }[]> {
+    const statuses = new Map<string, VolumeStatus>();
+    try {
+      for (const status of await this.#dr.describeVolumes(ids)) statuses.set(status.id, status);
+    } catch (error) {
+      throw new VolumeRequestError(
+        'restore',
+        'DescribeVolumes of',
+        undefined,
+        ids.join(','),
+        this.#dr.region,
+        [],
+        {
+          cause: error,
+        },
+      );
+    }
+    const waiting: { id: string; state: VolumeState }[] = [];
+    for (const id of ids) {
+      const state = statuses.get(id)?.state;
+      if (state === undefined || state === 'deleting' || state === 'deleted') {
+        result.notFound.push(id);
+      } else if (state === 'in-use' || state === 'creating') {
+        waiting.push({ id, state });
+      } else {
+        try {
+          const outcome = await this.#dr.deleteVolume(id);
+          (outcome === 'deleted' ? result.deleted : result.notFound).push(id);
+        } catch (error) {
+          if (!NOT_YET_CODES.has(errorCode(error) ?? '')) {
+            throw new VolumeRequestError('restore', 'DeleteVolume', undefined, id, this.#dr.region, [], {
+              cause: error,
+            });
+          }
+          waiting.push({ id, state: errorCode(error) === 'VolumeInUse' ? 'in-use' : state });
+        }
+      }
+    }
+    return waiting;
+  }
+
   #plan(
     records: readonly VolumeSnapshotRecord[],
     options: RestoreVolumesOptions,
@@ -291,6 +392,12 @@ function checkZone(field: string, zone: string, region: string): void {
 // EC2 client tokens are at most 64 ASCII characters; a sha256 in hex is exactly that.
 function clientToken(restoreName: string, persistentVolume: string, snapshotId: string): string {
   return createHash('sha256').update(`${restoreName}\n${persistentVolume}\n${snapshotId}`).digest('hex');
+}
+
+// The adapters surface EC2's code as `code` (AwsRequestError); this module stays free of their types.
+function errorCode(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function createdVolumes(batch: VolumeRestoreBatch): CreatedResource[] {

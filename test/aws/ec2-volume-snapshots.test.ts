@@ -389,6 +389,50 @@ describe('Ec2VolumeSnapshots', () => {
     expect(ec2.requests.map((r) => r.SnapshotId)).toEqual(['snap-1', 'snap-2']);
   });
 
+  it('deletes a volume with DeleteVolume VolumeId=, and reports one already gone as not-found', async () => {
+    // Arrange
+    ec2.reply(
+      ok('DeleteVolume', '<return>true</return>'),
+      refusal(400, 'InvalidVolume.NotFound', "The volume 'vol-2' does not exist."),
+    );
+
+    // Act
+    const outcomes = [await adapter.deleteVolume('vol-1'), await adapter.deleteVolume('vol-2')];
+
+    // Assert
+    expect(outcomes).toEqual(['deleted', 'not-found']);
+    expect(ec2.requests.map((r) => [r.Action, r.VolumeId])).toEqual([
+      ['DeleteVolume', 'vol-1'],
+      ['DeleteVolume', 'vol-2'],
+    ]);
+  });
+
+  it('refuses to delete an attached volume with VolumeInUse, without retrying', async () => {
+    // Arrange
+    ec2.reply(refusal(400, 'VolumeInUse', 'Volume vol-1 is currently attached to i-0abc'));
+
+    // Act
+    const remove = adapter.deleteVolume('vol-1');
+
+    // Assert
+    await expect(remove).rejects.toBeInstanceOf(AwsRequestError);
+    await expect(remove).rejects.toMatchObject({ code: 'VolumeInUse', operation: 'DeleteVolume' });
+    expect(ec2.of('DeleteVolume')).toHaveLength(1);
+  });
+
+  it('retries a throttled DeleteVolume and then deletes', async () => {
+    // Arrange
+    ec2.reply(refusal(503, 'RequestLimitExceeded'), ok('DeleteVolume', '<return>true</return>'));
+
+    // Act
+    const outcome = await adapter.deleteVolume('vol-1');
+
+    // Assert
+    expect(outcome).toBe('deleted');
+    expect(ec2.of('DeleteVolume')).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+  });
+
   it('retries RequestLimitExceeded with growing backoff and then succeeds', async () => {
     // Arrange
     ec2.reply(

@@ -1,12 +1,14 @@
 // Drills end to end: restore into mapped namespaces of the DR cluster, pass the health gate, report RTO and
 // RPO, never touch DNS; with cleanup, remove what was restored and return to pilot light.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupNameFor } from '../../functions/shared/backup-name.ts';
 import {
   SAMPLE_TARGETS,
   SAMPLE_ZONE_ID,
   type SandboxWorld,
   startSandboxWorld,
 } from '../../src/sandbox/world.ts';
+import { RESTORE_TAG } from '../../src/volumes/index.ts';
 import { reportOf, runOnWorld } from './e2e-helpers.ts';
 
 let world: SandboxWorld;
@@ -61,6 +63,10 @@ describe('drill workflow on the sandbox', () => {
       namespaceMapping: { shop: 'shop-rehearsal', storefront: 'storefront-rehearsal' },
       cleanup: true,
     };
+    const drEc2 = world.ec2.region(world.plan.dr.region);
+    const volumeDeletesBefore = drEc2.calls.DeleteVolume;
+    const restoredBy = (executionName: string) =>
+      drEc2.listVolumes().filter((v) => v.tags[RESTORE_TAG] === backupNameFor(executionName));
 
     // Act
     const result = await runOnWorld(world, 'drill', { executionName: 'shop-drill-20260305T1200Z', input });
@@ -74,5 +80,9 @@ describe('drill workflow on the sandbox', () => {
     expect(objects).toContain('deployments.apps shop-drill/api');
     expect(group).toMatchObject({ desired: 0, readyNodes: 0 });
     expect(world.route53.changes).toHaveLength(0);
+    expect(restoredBy('shop-drill-20260305T1200Z')).toEqual([]);
+    expect(drEc2.calls.DeleteVolume - volumeDeletesBefore).toBeGreaterThan(0);
+    // The earlier drill kept its volumes (no cleanup asked): only this restore's were deleted.
+    expect(restoredBy('shop-drill-20260305T1100Z').length).toBeGreaterThan(0);
   });
 });

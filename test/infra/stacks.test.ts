@@ -494,6 +494,25 @@ describe('DR stack', () => {
     );
   });
 
+  it('lets only the restore role delete DR volumes, and only those tagged with the restore name', () => {
+    // Arrange
+    const all = [primary, dr, forwarder].flatMap(policyStatements);
+    const restore = statementsOfRole(dr, 'restore');
+
+    // Act
+    const deleting = all.filter(({ statement }) => actionsOf(statement).includes('ec2:DeleteVolume'));
+    const restoreDelete = restore.filter((s) => actionsOf(s).includes('ec2:DeleteVolume'));
+
+    // Assert
+    expect(restoreDelete).toHaveLength(1);
+    expect(deleting.map(({ statement }) => statement)).toEqual(restoreDelete);
+    expect(actionsOf(restoreDelete[0] as TemplateStatement)).toEqual(['ec2:DeleteVolume']);
+    expect(restoreDelete[0]?.Condition).toEqual({ Null: { 'aws:ResourceTag/eks-dr:restore': 'false' } });
+    expect(resourcesOf(restoreDelete[0] as TemplateStatement).map(flatten)).toEqual([
+      'arn:<AWS::Partition>:ec2:eu-central-1:<AWS::AccountId>:volume/*',
+    ]);
+  });
+
   it('publishes to a KMS-encrypted topic with the plan email subscriptions', () => {
     // Arrange
     const email = plan.notification.emails[0];

@@ -65,6 +65,7 @@ function losingAnswer(port: Ec2StandIn, operation: 'createSnapshot' | 'copySnaps
     createVolume: (request) => port.createVolume(request),
     describeVolumes: (ids) => port.describeVolumes(ids),
     deleteSnapshot: (id) => port.deleteSnapshot(id),
+    deleteVolume: (id) => port.deleteVolume(id),
   };
   return wrapped;
 }

@@ -216,3 +216,116 @@ describe('VolumeRestorer', () => {
     expect(error.message).toMatch(/^volumes not available after 6 s \(limit 5 s\)/);
   });
 });
+
+describe('VolumeRestorer.deleteVolumes', () => {
+  /** The DR volumes of one restore, already available, plus the restorer. */
+  async function aRestoreToDelete(world: World) {
+    const { pvs, records } = await aCopiedBackup(world);
+    const restored = await aRestorer(world).restore(records, options(pvs));
+    const ids = Object.values(restored).map((v) => v.volumeId);
+    return { ids, restorer: aRestorer(world) };
+  }
+
+  it('deletes the given available volumes, counts one already gone as done, and touches no other volume', async () => {
+    // Arrange
+    const world = aWorld();
+    const { ids, restorer } = await aRestoreToDelete(world);
+    const [first, second] = ids as [string, string];
+    const other = world.dr.addVolume({ availabilityZone: `${DR}a`, sizeGi: 8, tags: { app: 'not-ours' } });
+    await world.dr.deleteVolume(second);
+
+    // Act
+    const result = await restorer.deleteVolumes([first, second, first], { deadline: world.now() + 60_000 });
+
+    // Assert
+    expect(result).toEqual({ deleted: [first], notFound: [second], stillInUse: [], lastStates: {} });
+    expect(world.dr.listVolumes().map((v) => v.id)).toEqual([other]);
+    expect(world.dr.calls.DeleteVolume).toBe(2);
+  });
+
+  it('waits while a volume is attached and deletes it once it is detached', async () => {
+    // Arrange
+    const world = aWorld();
+    const { ids } = await aRestoreToDelete(world);
+    const [attached, free] = ids as [string, string];
+    world.dr.attachVolume(attached);
+    const sleeps: number[] = [];
+    const restorer = new VolumeRestorer({
+      dr: world.dr,
+      now: world.now,
+      limits: { pollIntervalMs: 2_000 },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        await world.sleep(ms);
+        if (sleeps.length === 3) world.dr.detachVolume(attached);
+      },
+    });
+
+    // Act
+    const result = await restorer.deleteVolumes(ids, { deadline: world.now() + 60_000 });
+
+    // Assert
+    expect(result).toEqual({ deleted: [free, attached], notFound: [], stillInUse: [], lastStates: {} });
+    expect(sleeps).toEqual([2_000, 2_000, 2_000]);
+    expect(world.dr.listVolumes()).toEqual([]);
+  });
+
+  it('reports a volume still in use at the deadline instead of failing, and stops waiting there', async () => {
+    // Arrange
+    const world = aWorld();
+    const { ids, restorer } = await aRestoreToDelete(world);
+    const [attached, free] = ids as [string, string];
+    world.dr.attachVolume(attached);
+    const deadline = world.now() + 7_000;
+
+    // Act
+    const result = await restorer.deleteVolumes(ids, { deadline });
+
+    // Assert
+    expect(result).toEqual({
+      deleted: [free],
+      notFound: [],
+      stillInUse: [attached],
+      lastStates: { [attached]: 'in-use' },
+    });
+    expect(world.now()).toBeLessThanOrEqual(deadline);
+    expect(world.dr.volume(attached)).toBeDefined();
+  });
+
+  it('waits for a volume attached between DescribeVolumes and DeleteVolume (VolumeInUse) instead of failing', async () => {
+    // Arrange
+    const world = aWorld();
+    const { ids, restorer } = await aRestoreToDelete(world);
+    const [racing] = ids as [string, string];
+    const describe = world.dr.describeVolumes.bind(world.dr);
+    let describes = 0;
+    world.dr.describeVolumes = async (volumeIds) => {
+      const statuses = await describe(volumeIds);
+      describes++;
+      if (describes === 1) world.dr.attachVolume(racing);
+      if (describes === 2) world.dr.detachVolume(racing);
+      return statuses;
+    };
+
+    // Act
+    const result = await restorer.deleteVolumes([racing], { deadline: world.now() + 60_000 });
+
+    // Assert
+    expect(describes).toBe(3);
+    expect(result).toEqual({ deleted: [racing], notFound: [], stillInUse: [], lastStates: {} });
+  });
+
+  it('rejects an id that is not a volume id before any EC2 call', async () => {
+    // Arrange
+    const world = aWorld();
+    const restorer = aRestorer(world);
+
+    // Act
+    const error = await caught(restorer.deleteVolumes(['vol-0123456789abcdef0', 'snap-1'], { deadline: 0 }));
+
+    // Assert
+    expect(error).toBeInstanceOf(InvalidVolumeInputError);
+    expect(error.message).toContain('volumeIds "snap-1"');
+    expect(world.dr.calls.DescribeVolumes + world.dr.calls.DeleteVolume).toBe(0);
+  });
+});

@@ -60,7 +60,8 @@ export type Ec2Operation =
   | 'CopySnapshot'
   | 'CreateVolume'
   | 'DescribeVolumes'
-  | 'DeleteSnapshot';
+  | 'DeleteSnapshot'
+  | 'DeleteVolume';
 
 /** A snapshot as the stand-in holds it (source snapshots and copies alike). */
 export interface StandInSnapshot {
@@ -95,6 +96,8 @@ export interface StandInVolume {
   createdAt: number;
   readyAt: number;
   failed: boolean;
+  /** The instance it is attached to (set by attachVolume): EC2 reports it in-use and refuses to delete it. */
+  attachedTo: string | undefined;
 }
 
 interface Fault {
@@ -163,6 +166,7 @@ export class Ec2StandIn implements VolumeSnapshots {
     CreateVolume: 0,
     DescribeVolumes: 0,
     DeleteSnapshot: 0,
+    DeleteVolume: 0,
   };
   readonly #registry: Ec2Registry;
   readonly #snapshots = new Map<string, StandInSnapshot>();
@@ -198,6 +202,7 @@ export class Ec2StandIn implements VolumeSnapshots {
       createdAt: now,
       readyAt: now,
       failed: false,
+      attachedTo: undefined,
     });
     return id;
   }
@@ -228,6 +233,20 @@ export class Ec2StandIn implements VolumeSnapshots {
   snapshotState(id: string): SnapshotState | undefined {
     const snapshot = this.#snapshots.get(id);
     return snapshot === undefined ? undefined : this.#statusOf(snapshot).state;
+  }
+
+  /** Attaches a volume to an instance, as a node mounting a pod's PV would: it turns in-use. */
+  attachVolume(id: string, instanceId = 'i-0sandbox'): void {
+    const volume = this.#volumes.get(id);
+    if (volume === undefined) throw new RangeError(`attachVolume ${id}: no such volume in ${this.region}`);
+    volume.attachedTo = instanceId;
+  }
+
+  /** Detaches a volume (its pod went away): it turns available again. */
+  detachVolume(id: string): void {
+    const volume = this.#volumes.get(id);
+    if (volume === undefined) throw new RangeError(`detachVolume ${id}: no such volume in ${this.region}`);
+    volume.attachedTo = undefined;
   }
 
   // ---- fault hooks ----
@@ -385,6 +404,7 @@ export class Ec2StandIn implements VolumeSnapshots {
         createdAt: now,
         readyAt: now + this.#registry.scaled(this.#registry.latency.volumeMs),
         failed: take(this.#volumeFaults, snapshot.id) !== undefined,
+        attachedTo: undefined,
       });
       if (request.clientToken !== undefined)
         this.#clientTokens.set(request.clientToken, { volumeId: id, fingerprint });
@@ -398,14 +418,34 @@ export class Ec2StandIn implements VolumeSnapshots {
       ids.flatMap((id) => {
         const volume = this.#volumes.get(id);
         if (volume === undefined) return [];
-        const state: VolumeState = volume.failed
-          ? 'error'
-          : this.#registry.now() >= volume.readyAt
-            ? 'available'
-            : 'creating';
-        return [{ id, state, availabilityZone: volume.availabilityZone, sizeGi: volume.sizeGi }];
+        return [
+          {
+            id,
+            state: this.#stateOf(volume),
+            availabilityZone: volume.availabilityZone,
+            sizeGi: volume.sizeGi,
+          },
+        ];
       }),
     );
+  }
+
+  /**
+   * DeleteVolume: the volume is gone at once (EC2's brief `deleting` is not modelled); an unknown id is
+   * not-found. As EC2, an attached volume is refused with VolumeInUse and one still creating with IncorrectState.
+   */
+  deleteVolume(id: string): Promise<DeleteOutcome> {
+    return this.#call('DeleteVolume', () => {
+      const volume = this.#volumes.get(id);
+      if (volume === undefined) return 'not-found';
+      const state = this.#stateOf(volume);
+      if (state === 'in-use') {
+        throw ec2Error('VolumeInUse', `Volume ${id} is currently attached to ${volume.attachedTo}`);
+      }
+      if (state === 'creating') throw ec2Error('IncorrectState', `The volume '${id}' is 'creating'`);
+      this.#volumes.delete(id);
+      return 'deleted';
+    });
   }
 
   /** DeleteSnapshot; an unknown id is not-found, as the adapter reports EC2's InvalidSnapshot.NotFound. */
@@ -434,6 +474,12 @@ export class Ec2StandIn implements VolumeSnapshots {
       },
       this.#registry.retry,
     );
+  }
+
+  #stateOf(volume: StandInVolume): VolumeState {
+    if (volume.failed) return 'error';
+    if (this.#registry.now() < volume.readyAt) return 'creating';
+    return volume.attachedTo === undefined ? 'available' : 'in-use';
   }
 
   #newSnapshot(volumeId: string, sizeGi: number, modelMs: number): StandInSnapshot {

@@ -156,6 +156,53 @@ describe('Ec2StandIn', () => {
     await expect(wrongZone).rejects.toMatchObject({ code: 'InvalidParameterValue' });
   });
 
+  it('deletes an available volume, reports an unknown one as not-found, and refuses one still creating', async () => {
+    // Arrange
+    const { registry, advance } = aRegistry();
+    const ec2 = registry.region('eu-central-1');
+    const available = ec2.addVolume({ availabilityZone: 'eu-central-1a', sizeGi: 5 });
+    const snapshotId = await ec2.createSnapshot(available, {}, '');
+    advance(600_000);
+    const creating = await ec2.createVolume({ snapshotId, availabilityZone: 'eu-central-1b', tags: {} });
+
+    // Act
+    const outcomes = [await ec2.deleteVolume(available), await ec2.deleteVolume('vol-0ffffffffffffffff')];
+    const early = ec2.deleteVolume(creating);
+
+    // Assert
+    expect(outcomes).toEqual(['deleted', 'not-found']);
+    await expect(early).rejects.toMatchObject({ code: 'IncorrectState', operation: 'DeleteVolume' });
+    expect(ec2.volume(available)).toBeUndefined();
+    expect(await ec2.describeVolumes([available])).toEqual([]);
+    expect(ec2.volume(creating)).toBeDefined();
+    expect(ec2.calls.DeleteVolume).toBe(3);
+  });
+
+  it('reports an attached volume in-use and refuses to delete it with VolumeInUse until it is detached', async () => {
+    // Arrange
+    const { registry } = aRegistry();
+    const ec2 = registry.region('eu-central-1');
+    const id = ec2.addVolume({ availabilityZone: 'eu-central-1a', sizeGi: 5 });
+    ec2.attachVolume(id, 'i-0123');
+
+    // Act
+    const [attached] = await ec2.describeVolumes([id]);
+    const refused = ec2.deleteVolume(id);
+    await refused.catch(() => undefined);
+    ec2.detachVolume(id);
+    const [detached] = await ec2.describeVolumes([id]);
+    const outcome = await ec2.deleteVolume(id);
+
+    // Assert
+    expect(attached?.state).toBe('in-use');
+    await expect(refused).rejects.toBeInstanceOf(AwsRequestError);
+    await expect(refused).rejects.toMatchObject({ code: 'VolumeInUse' });
+    await expect(refused).rejects.toThrow('i-0123');
+    expect(detached?.state).toBe('available');
+    expect(outcome).toBe('deleted');
+    expect(ec2.listVolumes()).toEqual([]);
+  });
+
   it('turns a snapshot to error half-way when a fault hook says so', async () => {
     // Arrange
     const { registry, advance } = aRegistry();
