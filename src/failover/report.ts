@@ -74,6 +74,13 @@ export interface RunReport {
   /** Backup workflow: what the snapshot captured. */
   backup?: { name?: string; objects?: number; bytes?: number; volumes?: number };
   dns?: { changeId?: string; insync: boolean; previousRecords: number };
+  /** A drill's cleanup: what it removed, and the DR volumes still attached when it had to stop. */
+  cleanup?: {
+    namespaces: number;
+    persistentVolumes: number;
+    volumes: number;
+    volumesLeft: { volumeId: string; reason: string }[];
+  };
   error?: { name: string; message: string };
   /** One line, the notification's subject. */
   summary: string;
@@ -183,6 +190,8 @@ export function buildReport(plan: DrPlan, request: ReportRequest, now: Date): Ru
     }
     const restore = restoreCounts(resultOf(steps, 'restore'));
     if (restore) report.restore = restore;
+    const cleanup = cleanupOf(resultOf(steps, 'cleanup'));
+    if (cleanup) report.cleanup = cleanup;
     const change = resultOf(steps, 'dns');
     if (Object.keys(change).length > 0) {
       report.dns = {
@@ -305,6 +314,14 @@ function renderMessage(report: RunReport): string {
       `Objects: ${r.created} created, ${r.updated} updated, ${r.skipped} skipped, ${r.failed} failed`,
     );
   }
+  if (report.cleanup) {
+    const c = report.cleanup;
+    lines.push(
+      `Cleanup: ${c.namespaces} namespaces, ${c.persistentVolumes} PVs and ${c.volumes} DR volumes deleted`,
+    );
+    // Still attached when the step had to stop: they keep billing until someone deletes them.
+    for (const left of c.volumesLeft) lines.push(`  left behind: ${left.volumeId} (${left.reason})`);
+  }
   if (report.backup?.objects !== undefined) {
     lines.push(
       `Backup: ${report.backup.name ?? '?'}, ${report.backup.objects} objects, ${report.backup.bytes ?? 0} bytes`,
@@ -317,6 +334,21 @@ function renderMessage(report: RunReport): string {
   }
   lines.push('', JSON.stringify(report, null, 2));
   return lines.join('\n');
+}
+
+function cleanupOf(result: Record<string, unknown>): RunReport['cleanup'] {
+  if (Object.keys(result).length === 0) return undefined;
+  const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);
+  const left = Array.isArray(result.volumesLeft) ? result.volumesLeft.filter(isRecord) : [];
+  return {
+    namespaces: count(result.deletedNamespaces),
+    persistentVolumes: count(result.deletedPersistentVolumes),
+    volumes: count(result.deletedVolumes),
+    volumesLeft: left.map((entry) => ({
+      volumeId: stringOf(entry.volumeId) ?? '?',
+      reason: stringOf(entry.reason) ?? '',
+    })),
+  };
 }
 
 function restoreCounts(result: Record<string, unknown>): RestoreCounts | undefined {

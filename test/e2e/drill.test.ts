@@ -84,5 +84,9 @@ describe('drill workflow on the sandbox', () => {
     expect(drEc2.calls.DeleteVolume - volumeDeletesBefore).toBeGreaterThan(0);
     // The earlier drill kept its volumes (no cleanup asked): only this restore's were deleted.
     expect(restoredBy('shop-drill-20260305T1100Z').length).toBeGreaterThan(0);
+    // The report says what the cleanup removed.
+    expect(world.notifier.sent.at(-1)?.message).toMatch(
+      /Cleanup: 2 namespaces, \d+ PVs and [1-9]\d* DR volumes deleted/,
+    );
   });
 });

@@ -179,6 +179,37 @@ describe('RunReporter', () => {
     expect(report.timeline.at(-1)).toMatchObject({ step: 'scaleDown', durationSeconds: 1 });
   });
 
+  it("reports a drill's cleanup, naming any DR volume it had to leave attached", async () => {
+    // Arrange
+    const { reporter, notifier } = aReporter(new Date(at('12:50:00')));
+    const { guard, backup, restore, health } = failoverSteps();
+    const cleanup = step('12:44:00', '12:46:00', {
+      deletedNamespaces: ['drill-shop', 'drill-payments'],
+      deletedPersistentVolumes: ['pv-a', 'pv-b', 'pv-c'],
+      deletedVolumes: ['vol-0a', 'vol-0b'],
+      volumesLeft: [{ volumeId: 'vol-0c', reason: 'still in-use at the deadline' }],
+    });
+
+    // Act
+    const report = await reporter.report({
+      workflow: 'drill',
+      outcome: 'Succeeded',
+      executionName: 'drill-2',
+      executionStartTime: at('12:35:00'),
+      steps: { guard, backup, restore, health, cleanup },
+    });
+
+    // Assert
+    expect(report.cleanup).toEqual({
+      namespaces: 2,
+      persistentVolumes: 3,
+      volumes: 2,
+      volumesLeft: [{ volumeId: 'vol-0c', reason: 'still in-use at the deadline' }],
+    });
+    expect(notifier.sent[0]?.message).toContain('Cleanup: 2 namespaces, 3 PVs and 2 DR volumes deleted');
+    expect(notifier.sent[0]?.message).toContain('left behind: vol-0c (still in-use at the deadline)');
+  });
+
   it('reports a backup: objects, bytes and RPO now', async () => {
     // Arrange
     const { reporter, metrics } = aReporter(new Date(at('12:10:00')));
