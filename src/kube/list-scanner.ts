@@ -94,7 +94,7 @@ export function scanList(body: Uint8Array): ScannedList {
   const kinds = new Uint8Array(MAX_DEPTH + 1);
   let depth = 0;
   let expect = EXPECT_VALUE;
-  // The key whose value comes next, at the depths that matter, and where that member began.
+  // The key whose value comes next, at the depths that matter.
   let pendingKey = KEY_OTHER;
   // Depth 2 is the items array; depth 4 the current item's metadata.
   let inItems = false;
@@ -132,13 +132,13 @@ export function scanList(body: Uint8Array): ScannedList {
         if (depth === MAX_DEPTH) throw new ListScanError(p, `nested deeper than ${MAX_DEPTH}`);
         depth++;
         kinds[depth] = c === LBRACE ? OBJECT : ARRAY;
+        // The value checks above already refused an "items" that is not an array and an element of it
+        // that is not an object.
         if (depth === 2 && valueKey === KEY_ITEMS) {
-          if (c !== LBRACKET) throw new ListScanError(p, '"items" is not an array');
           inItems = true;
         } else if (depth === 2 && valueKey === KEY_LIST_METADATA && c === LBRACE) {
           listMetadataStart = p;
         } else if (depth === 3 && inItems) {
-          if (c !== LBRACE) throw new ListScanError(p, 'an element of "items" is not an object');
           item = { start: p, end: -1, hasApiVersion: false, hasKind: false };
         } else if (depth === 4 && item !== undefined && valueKey === KEY_METADATA && c === LBRACE) {
           inItemMetadata = true;
