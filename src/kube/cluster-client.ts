@@ -114,11 +114,7 @@ export class HttpClusterClient implements ClusterClient {
     );
     const apiVersion = apiVersionOf(request.resource);
     const items = list.items ?? [];
-    // List items come without apiVersion/kind; the archive stores whole objects, as `kubectl get -o json` shows them.
-    for (const item of items) {
-      item.apiVersion ??= apiVersion;
-      item.kind ??= request.resource.kind;
-    }
+    for (const item of items) withTypeMeta(item, apiVersion, request.resource.kind);
     return {
       items,
       continueToken: list.metadata?.continue || undefined,
@@ -146,17 +142,23 @@ export class HttpClusterClient implements ClusterClient {
     });
     const apiVersion = apiVersionOf(request.resource);
     const kind = request.resource.kind;
+    // The members to put in front are the same for every item that lacks the same ones (for built-in
+    // resources: all of them), so each variant is encoded once per page, not once per object.
+    const typeMetas = new Map<string, Buffer | undefined>();
+    const typeMetaFor = (hasApiVersion: boolean, hasKind: boolean): Buffer | undefined => {
+      const variant = `${hasApiVersion}/${hasKind}`;
+      if (!typeMetas.has(variant)) {
+        const members = [
+          ...(hasApiVersion ? [] : [`"apiVersion":${JSON.stringify(apiVersion)}`]),
+          ...(hasKind ? [] : [`"kind":${JSON.stringify(kind)}`]),
+        ];
+        typeMetas.set(variant, members.length === 0 ? undefined : Buffer.from(members.join(',')));
+      }
+      return typeMetas.get(variant);
+    };
     const items = scanned.items.map((found): RawListItem => {
       const bytes = body.subarray(found.start, found.end);
-      const typeMeta =
-        found.hasApiVersion && found.hasKind
-          ? undefined
-          : Buffer.from(
-              [
-                ...(found.hasApiVersion ? [] : [`"apiVersion":${JSON.stringify(apiVersion)}`]),
-                ...(found.hasKind ? [] : [`"kind":${JSON.stringify(kind)}`]),
-              ].join(','),
-            );
+      const typeMeta = typeMetaFor(found.hasApiVersion, found.hasKind);
       return {
         name: found.name,
         namespace: found.namespace,
@@ -170,12 +172,7 @@ export class HttpClusterClient implements ClusterClient {
               },
             }
           : {}),
-        object: () => {
-          const object = JSON.parse(bytes.toString('utf8')) as KubeObject;
-          object.apiVersion ??= apiVersion;
-          object.kind ??= kind;
-          return object;
-        },
+        object: () => withTypeMeta(JSON.parse(bytes.toString('utf8')) as KubeObject, apiVersion, kind),
       };
     });
     const metadata = scanned.metadata
@@ -260,6 +257,13 @@ export class HttpClusterClient implements ClusterClient {
   private retry<T>(call: () => Promise<T>): Promise<T> {
     return withRetry(call, this.options.retry);
   }
+}
+
+// List items come without apiVersion/kind; eks-dr hands out whole objects, as `kubectl get -o json` shows them.
+function withTypeMeta(object: KubeObject, apiVersion: string, kind: string): KubeObject {
+  object.apiVersion ??= apiVersion;
+  object.kind ??= kind;
+  return object;
 }
 
 // The query of one LIST page, parsed or raw alike.
