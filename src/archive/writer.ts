@@ -163,9 +163,7 @@ export class ArchiveWriter {
     this.#assertAdding();
     const path = entryPath(entry);
     this.#appendObject(path, entry.object);
-    const key = resourceKey(entry.resource, entry.group);
-    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
-    this.#total += 1;
+    this.#count(entry);
   }
 
   /**
@@ -176,6 +174,10 @@ export class ArchiveWriter {
     this.#assertAdding();
     const path = entryPath(entry);
     this.#appendBytes(path, entry);
+    this.#count(entry);
+  }
+
+  #count(entry: EntryLocation): void {
     const key = resourceKey(entry.resource, entry.group);
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
     this.#total += 1;
@@ -241,11 +243,7 @@ export class ArchiveWriter {
     const at = this.#reserve(prefix + json.length * 3 + BLOCK);
     const bodyAt = at + prefix;
     const bodySize = this.#chunk.write(json, bodyAt, 'utf8');
-    this.#writeHeader(at, prefix, path, bodySize);
-    const end = bodyAt + padded(bodySize);
-    this.#chunk.fill(0, bodyAt + bodySize, end);
-    this.#chunkUsed = end;
-    if (this.#chunkUsed >= GZIP_INPUT_CHUNK) this.#flush();
+    this.#seal(at, prefix, path, bodySize);
   }
 
   #appendBytes(path: string, entry: ArchiveBytesEntry): void {
@@ -278,10 +276,16 @@ export class ArchiveWriter {
     chunk.set(bytes.subarray(1, cut.start), offset);
     offset += cut.start - 1;
     chunk.set(bytes.subarray(cut.end), offset);
-    offset += bytes.length - cut.end;
+    this.#seal(at, prefix, path, bodySize);
+  }
+
+  // Completes the entry whose `bodySize` bytes sit `prefix` bytes after `at`: its header in front, zeros up
+  // to the block boundary behind; a full chunk goes to zlib.
+  #seal(at: number, prefix: number, path: string, bodySize: number): void {
     this.#writeHeader(at, prefix, path, bodySize);
+    const bodyEnd = at + prefix + bodySize;
     const end = at + prefix + padded(bodySize);
-    chunk.fill(0, offset, end);
+    this.#chunk.fill(0, bodyEnd, end);
     this.#chunkUsed = end;
     if (this.#chunkUsed >= GZIP_INPUT_CHUNK) this.#flush();
   }
