@@ -259,10 +259,11 @@ export class ResourceFilter {
       return typeof claim?.namespace === 'string' && this.wantsNamespace(claim.namespace);
     }
     if (selection.related === 'definitions-of-backed-up-resources') {
-      const key = definedResourceKey(listed.object());
-      return key !== undefined && context.backedUpResources.has(key);
+      const defined = definedResourceKey(listed.object());
+      return defined !== undefined && context.backedUpResources.has(defined);
     }
-    return !hasOwnershipRule(key) || !isOwnedByController(key, listed.object());
+    const rule = ownershipRuleOf(key);
+    return rule === undefined || !ownedPer(rule, listed.object());
   }
 
   /** Whether objects in `namespace` are backed up. */
@@ -291,14 +292,19 @@ export function isDefaultExcluded(resource: ApiResource): boolean {
   return DEFAULT_EXCLUDED_RESOURCES.some((exclusion) => exclusion.resource === key);
 }
 
-function hasOwnershipRule(key: string): boolean {
-  return OWNED_OBJECT_EXCLUSIONS.some((exclusion) => exclusion.resource === key);
+type OwnershipRule = (typeof OWNED_OBJECT_EXCLUSIONS)[number];
+
+function ownershipRuleOf(key: string): OwnershipRule | undefined {
+  return OWNED_OBJECT_EXCLUSIONS.find((exclusion) => exclusion.resource === key);
 }
 
 /** True for an object a controller re-creates (see OWNED_OBJECT_EXCLUSIONS). */
 export function isOwnedByController(key: string, object: KubeObject): boolean {
-  const rule = OWNED_OBJECT_EXCLUSIONS.find((exclusion) => exclusion.resource === key);
-  if (!rule) return false;
+  const rule = ownershipRuleOf(key);
+  return rule !== undefined && ownedPer(rule, object);
+}
+
+function ownedPer(rule: OwnershipRule, object: KubeObject): boolean {
   return (object.metadata.ownerReferences ?? []).some(
     (owner) =>
       owner.controller === true && (rule.ownerKinds === '*' || rule.ownerKinds.includes(owner.kind ?? '')),
