@@ -265,11 +265,7 @@ async function restoreVolumes(
 ): Promise<boolean> {
   if (side !== 'dr' || !deps.plan.volumes.enabled) return true;
   const store = deps.store(side);
-  const restorer = new VolumeRestorer({
-    dr: deps.volumeSnapshots('dr'),
-    sleep: deps.sleep,
-    now: () => deps.now().getTime(),
-  });
+  const restorer = volumeRestorer(deps);
   let batch = state.volumeBatch as VolumeRestoreBatch | undefined;
   if (batch === undefined) {
     const { volumeSnapshots } = await store.getManifest(backupName);
@@ -302,7 +298,7 @@ async function restoreVolumes(
       return true;
     }
     if (deadline !== undefined && Date.now() >= deadline) return false;
-    await deps.sleep(deps.tuning?.volumePollMs ?? 5_000);
+    await deps.sleep(volumePollMs(deps));
   }
 }
 
@@ -328,13 +324,7 @@ async function cleanup(
   };
   // Deleting a PV object leaves its EBS volume billing; only the DR side's restore makes volumes.
   if (side !== 'dr' || !deps.plan.volumes.enabled || volumeIds.length === 0) return answer;
-  const restorer = new VolumeRestorer({
-    dr: deps.volumeSnapshots('dr'),
-    sleep: deps.sleep,
-    now: () => deps.now().getTime(),
-    limits: { pollIntervalMs: deps.tuning?.volumePollMs ?? 5_000 },
-  });
-  const result = await restorer.deleteVolumes(volumeIds, { deadline });
+  const result = await volumeRestorer(deps).deleteVolumes(volumeIds, { deadline });
   answer.deletedVolumes = [...result.deleted, ...result.notFound];
   answer.volumesLeft = result.stillInUse.map((volumeId) => {
     const state = result.lastStates[volumeId] ?? 'in-use';
@@ -343,6 +333,21 @@ async function cleanup(
     return { volumeId, reason };
   });
   return answer;
+}
+
+// How often DR volumes are looked at, while they are made and while cleanup waits for them to detach.
+function volumePollMs(deps: Deps): number {
+  return deps.tuning?.volumePollMs ?? 5_000;
+}
+
+// The DR side's volume use cases on deps' clock, which the injected sleep advances.
+function volumeRestorer(deps: Deps): VolumeRestorer {
+  return new VolumeRestorer({
+    dr: deps.volumeSnapshots('dr'),
+    sleep: deps.sleep,
+    now: () => deps.now().getTime(),
+    limits: { pollIntervalMs: volumePollMs(deps) },
+  });
 }
 
 /** The plan's DR overrides in the restore's terms; per-workload percentages have no equivalent there. */
