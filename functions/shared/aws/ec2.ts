@@ -1,6 +1,5 @@
 // EC2: EBS snapshots and volumes of each side's region, over the small Query client rather than
 // @aws-sdk/client-ec2 (issue 7: that client alone kept four bundles over 1 MB).
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { type Ec2Api, Ec2QueryClient, type Ec2QueryParams } from '../../../src/aws/ec2-query-client.ts';
 import { Ec2VolumeSnapshots } from '../../../src/aws/ec2-volume-snapshots.ts';
 import type { XmlElement } from '../../../src/aws/query-xml.ts';
@@ -8,13 +7,12 @@ import type { BaseDependencies } from '../base.ts';
 import type { FunctionDependencies } from '../dependencies.ts';
 import { tracer } from '../powertools.ts';
 import { regionOf } from '../sides.ts';
-import { perBase, perSide } from './memo.ts';
-
-const credentials = perBase(() => defaultProvider());
+import { perSide } from './memo.ts';
+import { roleCredentials } from './role-credentials.ts';
 
 const volumes = perSide((base, side) => {
   const region = regionOf(base.plan, side);
-  return new Ec2VolumeSnapshots(traced(new Ec2QueryClient({ region, credentials: credentials(base) })), {
+  return new Ec2VolumeSnapshots(traced(new Ec2QueryClient({ region, credentials: roleCredentials(base) })), {
     region,
   });
 });

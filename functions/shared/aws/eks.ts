@@ -1,6 +1,5 @@
 // EKS: the sides' clusters (DescribeCluster and a signed token) and the DR node groups.
 import { EKSClient } from '@aws-sdk/client-eks';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { EksClusterDirectory } from '../../../src/aws/eks-cluster-directory.ts';
 import { EksNodeCapacity } from '../../../src/aws/eks-node-capacity.ts';
 import { eksToken } from '../../../src/kube/eks-token.ts';
@@ -10,19 +9,17 @@ import type { FunctionDependencies } from '../dependencies.ts';
 import { traced } from '../powertools.ts';
 import { regionOf } from '../sides.ts';
 import { perBase, perSide } from './memo.ts';
+import { roleCredentials } from './role-credentials.ts';
 
 const client = perSide((base, side) => traced(new EKSClient({ region: regionOf(base.plan, side) })));
 const directory = perSide((base, side) => new EksClusterDirectory(client(base, side)));
-// The function role's credentials sign the EKS token, as `aws eks get-token` would.
-const credentials = perBase(() => defaultProvider());
-
 const connector = perBase(
   (base) =>
     new ClusterConnector({
       plan: base.plan,
       directory: (side) => directory(base, side),
       token: (side, clusterName) =>
-        eksToken({ clusterName, region: regionOf(base.plan, side), credentials: credentials(base) }),
+        eksToken({ clusterName, region: regionOf(base.plan, side), credentials: roleCredentials(base) }),
     }),
 );
 
