@@ -8,7 +8,8 @@ import {
   timed,
 } from '../src/failover/index.ts';
 import * as z from '../src/util/zod.ts';
-import { clusterClients, nodeCapacity } from './shared/aws/eks.ts';
+import { clusterClients } from './shared/aws/clusters.ts';
+import { nodeCapacity } from './shared/aws/eks.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';

@@ -10,8 +10,8 @@ import {
   type SnapshotBatch,
   VolumeBackupper,
 } from '../src/volumes/index.ts';
+import { clusterClients } from './shared/aws/clusters.ts';
 import { volumeSnapshotsOf } from './shared/aws/ec2.ts';
-import { clusterClients } from './shared/aws/eks.ts';
 import { backupStores } from './shared/aws/s3.ts';
 import { backupNameFor } from './shared/backup-name.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';

@@ -2,7 +2,7 @@
 
 import { type Timed, timed, WorkloadReadiness, type WorkloadsStatus } from '../src/failover/index.ts';
 import * as z from '../src/util/zod.ts';
-import { clusterClients } from './shared/aws/eks.ts';
+import { clusterClients } from './shared/aws/clusters.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';

@@ -1,5 +1,5 @@
 // One Kubernetes client per side, from the cluster's EKS description and a bearer token, shared by the AWS
-// wiring (functions/shared/aws/eks.ts) and the sandbox.
+// wiring (functions/shared/aws/clusters.ts) and the sandbox.
 import type { ClusterDirectory, ClusterInfo } from '../../src/failover/index.ts';
 import { accessForEks, type ClusterAccess } from '../../src/kube/cluster-access.ts';
 import { type ClusterClient, HttpClusterClient } from '../../src/kube/cluster-client.ts';

@@ -9,12 +9,20 @@
 // TagSpecification.N.Tag.M.Key/Value); empty lists are left out; booleans are `true`/`false`. Answers are
 // XML: `<ActionResponse>` with lowerCamel members, or `<Response><Errors><Error><Code/><Message/></Error>
 // </Errors><RequestID/></Response>` with HTTP 4xx (client) or 5xx (server; RequestLimitExceeded is a 503).
-import { request as httpRequest } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { parseXml, type XmlElement } from './query-xml.ts';
+import {
+  AwsNetworkError,
+  type CredentialSource,
+  encodeRfc3986,
+  formEncode,
+  regionalEndpoint,
+  SignedHttpClient,
+  snippet,
+} from './signed-http.ts';
+
+/** The connection failed or timed out before a whole answer arrived (the transport's error, EC2's name kept). */
+export { AwsNetworkError as Ec2NetworkError, encodeRfc3986 };
 
 const API_VERSION = '2016-11-15';
 const CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
@@ -28,11 +36,7 @@ export interface Ec2QueryParams {
 }
 
 /** AWS credentials, as `defaultProvider()` of @aws-sdk/credential-provider-node resolves them. */
-export interface Ec2Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+export type { AwsCredentials as Ec2Credentials } from './signed-http.ts';
 
 /** What Ec2VolumeSnapshots needs of an EC2 client: its region, calls, and presigned URLs for CopySnapshot. */
 export interface Ec2Api {
@@ -46,7 +50,7 @@ export interface Ec2Api {
 /** Options of Ec2QueryClient. */
 export interface Ec2QueryClientOptions {
   region: string;
-  credentials: Ec2Credentials | (() => Promise<Ec2Credentials>);
+  credentials: CredentialSource;
   /** @default https://ec2.<region>.amazonaws.com (.amazonaws.com.cn in China) */
   endpoint?: string;
   /** The whole exchange, from connecting to the last byte of the answer. @default 30_000 */
@@ -89,24 +93,6 @@ export class Ec2ResponseError extends Error {
 }
 
 /**
- * The connection failed or timed out before a whole answer arrived. `$retryable` (as the SDK marks retryable
- * failures) makes `isTransientAwsError` retry it; `code` keeps the socket's code (ECONNRESET, ETIMEDOUT).
- */
-export class Ec2NetworkError extends Error {
-  readonly $retryable = { throttling: false };
-
-  constructor(
-    readonly action: string,
-    readonly endpoint: string,
-    readonly code: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(`EC2 ${action} at ${endpoint}: ${code} (${causeMessage(options.cause)})`, options);
-    this.name = 'Ec2NetworkError';
-  }
-}
-
-/**
  * Flattens a structured request into EC2's `Name.N` / `Name.Member` pairs, in the order given. Undefined
  * values and empty lists are left out (an undefined list item takes no index), as the SDK's ec2Query does.
  */
@@ -133,22 +119,9 @@ export function flattenEc2Params(params: Ec2QueryParams): [string, string][] {
   return pairs;
 }
 
-/** RFC 3986 percent-encoding, as SigV4 canonicalises it (encodeURIComponent leaves !'()* alone). */
-export function encodeRfc3986(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-/** The form body (or query string) of `pairs`. */
-export function formEncode(pairs: readonly (readonly [string, string])[]): string {
-  return pairs.map(([key, value]) => `${encodeRfc3986(key)}=${encodeRfc3986(value)}`).join('&');
-}
-
 /** The public EC2 endpoint of `region`. */
 export function ec2Endpoint(region: string): string {
-  return `https://ec2.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+  return regionalEndpoint('ec2', region);
 }
 
 /** EC2 over its Query API: SigV4-signed form POSTs (node:https, keep-alive), XML answers. */
@@ -156,45 +129,37 @@ export class Ec2QueryClient implements Ec2Api {
   readonly region: string;
   readonly endpoint: URL;
   readonly #customEndpoint: boolean;
-  readonly #signer: SignatureV4;
-  readonly #credentials: Ec2QueryClientOptions['credentials'];
-  readonly #timeoutMs: number;
-  readonly #agent: Agent | undefined;
+  readonly #http: SignedHttpClient;
 
   constructor(options: Ec2QueryClientOptions) {
-    if (!/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(options.region)) {
-      throw new RangeError(`Ec2QueryClient region ${JSON.stringify(options.region)}: not an AWS region name`);
-    }
-    this.region = options.region;
     this.#customEndpoint = options.endpoint !== undefined;
-    this.endpoint = new URL(options.endpoint ?? ec2Endpoint(options.region));
-    if (this.endpoint.protocol !== 'https:' && this.endpoint.protocol !== 'http:') {
-      throw new RangeError(`Ec2QueryClient endpoint ${options.endpoint}: expected an http(s) URL`);
+    let endpoint: URL;
+    try {
+      endpoint = new URL(options.endpoint ?? ec2Endpoint(options.region));
+    } catch (error) {
+      throw new RangeError(`EC2 client endpoint ${options.endpoint}: not a URL`, { cause: error });
     }
-    const timeout = options.requestTimeoutMs ?? 30_000;
-    if (!(timeout > 0)) throw new RangeError(`Ec2QueryClient requestTimeoutMs ${timeout}: expected > 0`);
-    this.#timeoutMs = timeout;
-    this.#credentials = options.credentials;
-    this.#signer = this.#signerFor(options.region);
-    // A warm Lambda reuses the TLS connection instead of a handshake per call.
-    this.#agent = this.endpoint.protocol === 'https:' ? new Agent({ keepAlive: true }) : undefined;
+    this.#http = new SignedHttpClient({
+      serviceName: 'EC2',
+      signingName: 'ec2',
+      region: options.region,
+      endpoint,
+      credentials: options.credentials,
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    });
+    this.region = options.region;
+    this.endpoint = endpoint;
   }
 
   /** Calls `action` with `params` and returns the `<ActionResponse>` root; EC2's refusals throw Ec2ApiError. */
   async call(action: string, params: Ec2QueryParams): Promise<XmlElement> {
     const body = formEncode([['Action', action], ['Version', API_VERSION], ...flattenEc2Params(params)]);
-    const signed = await this.#signer.sign(
-      new HttpRequest({
-        method: 'POST',
-        protocol: this.endpoint.protocol,
-        hostname: this.endpoint.hostname,
-        port: this.endpoint.port === '' ? undefined : Number(this.endpoint.port),
-        path: this.endpoint.pathname,
-        headers: { host: this.endpoint.host, 'content-type': CONTENT_TYPE },
-        body,
-      }),
-    );
-    const { status, text } = await this.#send(action, signed.headers, body);
+    const { status, text } = await this.#http.send(action, {
+      method: 'POST',
+      path: this.endpoint.pathname,
+      headers: { 'content-type': CONTENT_TYPE },
+      body,
+    });
     if (status >= 200 && status < 300) return answerOf(action, status, text);
     throw errorOf(action, status, text);
   }
@@ -208,7 +173,7 @@ export class Ec2QueryClient implements Ec2Api {
     const url = this.#customEndpoint ? this.endpoint : new URL(ec2Endpoint(region));
     const query: Record<string, string> = { Action: action, Version: API_VERSION };
     for (const [key, value] of flattenEc2Params(params)) query[key] = value;
-    const presigned = await this.#signerFor(region).presign(
+    const presigned = await this.#http.signerFor(region).presign(
       new HttpRequest({
         method: 'GET',
         protocol: url.protocol,
@@ -224,51 +189,6 @@ export class Ec2QueryClient implements Ec2Api {
       (Array.isArray(value) ? value : [value ?? '']).map((v): [string, string] => [key, v]),
     );
     return `${url.origin}${url.pathname}?${formEncode(pairs)}`;
-  }
-
-  #signerFor(region: string): SignatureV4 {
-    return new SignatureV4({ service: 'ec2', region, credentials: this.#credentials, sha256: Sha256 });
-  }
-
-  #send(
-    action: string,
-    headers: Record<string, string>,
-    body: string,
-  ): Promise<{ status: number; text: string }> {
-    const url = this.endpoint;
-    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const settle = (outcome: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        outcome();
-      };
-      const fail = (error: Error & { code?: unknown }): void => {
-        const code = typeof error.code === 'string' ? error.code : error.name;
-        settle(() => reject(new Ec2NetworkError(action, url.origin, code, { cause: error })));
-      };
-      const headersWithLength = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
-      const req = request(url, { method: 'POST', headers: headersWithLength, agent: this.#agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', fail);
-        res.on('end', () =>
-          settle(() =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-          ),
-        );
-      });
-      const timer = setTimeout(() => {
-        fail(
-          Object.assign(new Error(`no complete answer within ${this.#timeoutMs} ms`), { code: 'ETIMEDOUT' }),
-        );
-        req.destroy();
-      }, this.#timeoutMs);
-      req.on('error', fail);
-      req.end(body);
-    });
   }
 }
 
@@ -301,15 +221,6 @@ function errorOf(action: string, status: number, text: string): Error {
   }
   const requestId = root.textOf('RequestID') ?? root.textOf('RequestId');
   return new Ec2ApiError(action, code, error.textOf('Message') ?? '', status, requestId);
-}
-
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat === '' ? 'empty' : JSON.stringify(flat.length > 120 ? `${flat.slice(0, 120)}…` : flat);
-}
-
-function causeMessage(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 function isList(value: Ec2QueryValue): value is readonly Ec2QueryValue[] {

@@ -1,8 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   Ec2ApiError,
@@ -15,62 +10,21 @@ import {
 } from '../../src/aws/ec2-query-client.ts';
 import { isEc2Throttle } from '../../src/aws/ec2-retry.ts';
 import { awsErrorCode, isThrottlingError, isTransientAwsError } from '../../src/aws/errors.ts';
+import { loopbackAws, type Received, resignedAuthorization } from './loopback-aws.ts';
 
 const REGION = 'eu-central-1';
 const CREDENTIALS = { accessKeyId: 'AKID', secretAccessKey: 'SECRET', sessionToken: 'TOKEN' };
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A loopback stand-in for EC2: records each request and answers with the next scripted reply. */
-function fakeEc2() {
-  const received: Received[] = [];
-  const replies: ((res: ServerResponse) => void)[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      const reply = replies.shift() ?? ((r: ServerResponse) => r.writeHead(500).end('no reply scripted'));
-      reply(res);
-    });
-  });
-  return {
-    received,
-    server,
-    reply(status: number, body: string): void {
-      replies.push((res) => res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' }).end(body));
-    },
-    replyWith(reply: (res: ServerResponse) => void): void {
-      replies.push(reply);
-    },
-    endpoint: (): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    reset(): void {
-      received.length = 0;
-      replies.length = 0;
-    },
-  };
-}
 
 function errorBody(code: string, message: string, requestId = 'req-err-1'): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`;
 }
 
 describe('Ec2QueryClient', () => {
-  const ec2 = fakeEc2();
+  const ec2 = loopbackAws('text/xml;charset=UTF-8');
   let client: Ec2QueryClient;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => ec2.server.listen(0, '127.0.0.1', resolve));
+    await ec2.listen();
     client = new Ec2QueryClient({
       region: REGION,
       credentials: async () => CREDENTIALS,
@@ -78,8 +32,7 @@ describe('Ec2QueryClient', () => {
     });
   });
   afterAll(async () => {
-    ec2.server.closeAllConnections();
-    await new Promise((resolve) => ec2.server.close(resolve));
+    await ec2.close();
   });
   beforeEach(() => ec2.reset());
 
@@ -133,30 +86,13 @@ describe('Ec2QueryClient', () => {
 
     // Assert
     const request = ec2.received[0] as Received;
-    const amzDate = String(request.headers['x-amz-date']);
-    const signingDate = new Date(
-      `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
-    );
-    const signedHeaders =
-      /SignedHeaders=([^,]+)/.exec(String(request.headers.authorization))?.[1]?.split(';') ?? [];
-    const resigned = await new SignatureV4({
+    const { authorization, signedHeaders } = await resignedAuthorization(request, {
       service: 'ec2',
       region: REGION,
       credentials: CREDENTIALS,
-      sha256: Sha256,
-    }).sign(
-      new HttpRequest({
-        method: request.method,
-        protocol: 'http:',
-        hostname: '127.0.0.1',
-        path: request.url,
-        headers: Object.fromEntries(signedHeaders.map((name) => [name, String(request.headers[name])])),
-        body: request.body,
-      }),
-      { signingDate },
-    );
+    });
     expect(signedHeaders).toEqual(expect.arrayContaining(['host', 'x-amz-date', 'x-amz-security-token']));
-    expect(resigned.headers.authorization).toBe(request.headers.authorization);
+    expect(authorization).toBe(request.headers.authorization);
   });
 
   it('sends Owner.N, Filter.N.Name, Filter.N.Value.M and NextToken for DescribeSnapshots, without a token header when there is no session', async () => {
@@ -385,6 +321,6 @@ describe('EC2 query helpers', () => {
       'https://ec2.cn-north-1.amazonaws.com.cn',
       'https://ec2.us-gov-west-1.amazonaws.com',
     ]);
-    expect(bad).toThrow('Ec2QueryClient region "eu-west-1/evil": not an AWS region name');
+    expect(bad).toThrow('EC2 client region "eu-west-1/evil": not an AWS region name');
   });
 });

@@ -5,7 +5,7 @@ import { Ec2VolumeSnapshots } from '../../../src/aws/ec2-volume-snapshots.ts';
 import type { XmlElement } from '../../../src/aws/query-xml.ts';
 import type { BaseDependencies } from '../base.ts';
 import type { FunctionDependencies } from '../dependencies.ts';
-import { tracer } from '../powertools.ts';
+import { awsSubsegment } from '../powertools.ts';
 import { regionOf } from '../sides.ts';
 import { perSide } from './memo.ts';
 import { roleCredentials } from './role-credentials.ts';
@@ -22,29 +22,12 @@ export function volumeSnapshotsOf(base: BaseDependencies): FunctionDependencies[
   return (side) => volumes(base, side);
 }
 
-/**
- * Each EC2 call as an X-Ray subsegment shaped like the ones captureAWSv3Client makes for SDK clients (name
- * `EC2`, namespace `aws`, the operation and region), which cannot wrap this client. The subsegment is not made
- * the active segment: calls run concurrently and nothing is traced beneath them.
- */
+/** Each EC2 call as an X-Ray subsegment (awsSubsegment says why not captureAWSv3Client). */
 function traced(client: Ec2QueryClient): Ec2Api {
   return {
     region: client.region,
     presignUrl: (action, params, region) => client.presignUrl(action, params, region),
-    async call(action: string, params: Ec2QueryParams): Promise<XmlElement> {
-      const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
-      if (parent === undefined) return client.call(action, params);
-      const subsegment = parent.addNewSubsegment('EC2');
-      subsegment.namespace = 'aws';
-      subsegment.addAttribute('aws', { operation: action, region: client.region });
-      try {
-        const answer = await client.call(action, params);
-        subsegment.close();
-        return answer;
-      } catch (error) {
-        subsegment.close(error instanceof Error ? error : String(error), true);
-        throw error;
-      }
-    },
+    call: (action: string, params: Ec2QueryParams): Promise<XmlElement> =>
+      awsSubsegment('EC2', action, client.region, () => client.call(action, params)),
   };
 }

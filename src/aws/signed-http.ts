@@ -1,0 +1,215 @@
+// The transport under eks-dr's small AWS clients (EC2's Query API, EKS DescribeCluster): one SigV4-signed
+// request over node:https with a keep-alive agent and a deadline for the whole exchange. The SDK clients
+// these replace carry every operation's schema; a Lambda that makes one or two calls of a service loads
+// faster without them (issue 7, bench/bundles.ts).
+import { request as httpRequest } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+/** AWS credentials, as `defaultProvider()` of @aws-sdk/credential-provider-node resolves them. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** Static credentials, or a provider that refreshes them (the Lambda role's). */
+export type CredentialSource = AwsCredentials | (() => Promise<AwsCredentials>);
+
+/** Options of SignedHttpClient. */
+export interface SignedHttpClientOptions {
+  /** The name errors use (`EC2`, `EKS`). */
+  serviceName: string;
+  /** The SigV4 signing name (`ec2`, `eks`). */
+  signingName: string;
+  region: string;
+  endpoint: URL;
+  credentials: CredentialSource;
+  /** The whole exchange, from connecting to the last byte of the answer. @default 30_000 */
+  requestTimeoutMs?: number;
+}
+
+/** One request: the path and query are signed as given. */
+export interface SignedRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** What came back: the status, the body as text, and the headers (lower-case names). */
+export interface SignedAnswer {
+  status: number;
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * The connection failed or timed out before a whole answer arrived. `$retryable` (as the SDK marks retryable
+ * failures) makes `isTransientAwsError` retry it; `code` keeps the socket's code (ECONNRESET, ETIMEDOUT).
+ */
+export class AwsNetworkError extends Error {
+  readonly $retryable = { throttling: false };
+
+  constructor(
+    readonly service: string,
+    readonly action: string,
+    readonly endpoint: string,
+    readonly code: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${service} ${action} at ${endpoint}: ${code} (${causeMessage(options.cause)})`, options);
+    this.name = 'AwsNetworkError';
+  }
+}
+
+/** The AWS region names SigV4 signs for (`eu-west-1`, `us-gov-west-1`, `cn-north-1`). */
+export function isRegionName(region: string): boolean {
+  return /^[a-z]{2,}(-[a-z]+)+-\d+$/.test(region);
+}
+
+/** `https://<prefix>.<region>.amazonaws.com`, with China's `.cn` suffix. */
+export function regionalEndpoint(prefix: string, region: string): string {
+  return `https://${prefix}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+}
+
+/** SigV4-signed requests to one endpoint of one service. */
+export class SignedHttpClient {
+  readonly region: string;
+  readonly endpoint: URL;
+  readonly #options: SignedHttpClientOptions;
+  readonly #signer: SignatureV4;
+  readonly #timeoutMs: number;
+  readonly #agent: Agent | undefined;
+
+  constructor(options: SignedHttpClientOptions) {
+    const { serviceName } = options;
+    if (!isRegionName(options.region)) {
+      throw new RangeError(
+        `${serviceName} client region ${JSON.stringify(options.region)}: not an AWS region name`,
+      );
+    }
+    if (options.endpoint.protocol !== 'https:' && options.endpoint.protocol !== 'http:') {
+      throw new RangeError(
+        `${serviceName} client endpoint ${options.endpoint.href}: expected an http(s) URL`,
+      );
+    }
+    const timeout = options.requestTimeoutMs ?? 30_000;
+    if (!(timeout > 0))
+      throw new RangeError(`${serviceName} client requestTimeoutMs ${timeout}: expected > 0`);
+    this.region = options.region;
+    this.endpoint = options.endpoint;
+    this.#options = options;
+    this.#timeoutMs = timeout;
+    this.#signer = this.signerFor(options.region);
+    // A warm Lambda reuses the TLS connection instead of a handshake per call.
+    this.#agent = this.endpoint.protocol === 'https:' ? new Agent({ keepAlive: true }) : undefined;
+  }
+
+  /** A SigV4 signer of this service for `region` (presigned URLs for another region need their own). */
+  signerFor(region: string): SignatureV4 {
+    return new SignatureV4({
+      service: this.#options.signingName,
+      region,
+      credentials: this.#options.credentials,
+      sha256: Sha256,
+    });
+  }
+
+  /** Signs and sends `request`; any answer resolves (callers judge the status), a lost one throws AwsNetworkError. */
+  async send(action: string, request: SignedRequest): Promise<SignedAnswer> {
+    const url = this.endpoint;
+    const body = request.body;
+    const signed = await this.#signer.sign(
+      new HttpRequest({
+        method: request.method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port === '' ? undefined : Number(url.port),
+        path: request.path,
+        headers: { ...request.headers, host: url.host },
+        ...(request.query === undefined ? {} : { query: request.query }),
+        ...(body === undefined ? {} : { body }),
+      }),
+    );
+    const headers: Record<string, string> = { ...signed.headers };
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    // Encoded as the signature canonicalised it, so the server computes the same string to sign.
+    const search = request.query === undefined ? '' : `?${formEncode(Object.entries(request.query))}`;
+    return this.#exchange(action, new URL(`${request.path}${search}`, url), request.method, headers, body);
+  }
+
+  #exchange(
+    action: string,
+    target: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<SignedAnswer> {
+    const origin = this.endpoint.origin;
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        outcome();
+      };
+      const fail = (error: Error & { code?: unknown }): void => {
+        const code = typeof error.code === 'string' ? error.code : error.name;
+        settle(() =>
+          reject(new AwsNetworkError(this.#options.serviceName, action, origin, code, { cause: error })),
+        );
+      };
+      const req = send(target, { method, headers, agent: this.#agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', fail);
+        res.on('end', () =>
+          settle(() =>
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString('utf8'),
+              headers: res.headers,
+            }),
+          ),
+        );
+      });
+      const timer = setTimeout(() => {
+        fail(
+          Object.assign(new Error(`no complete answer within ${this.#timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+        );
+        req.destroy();
+      }, this.#timeoutMs);
+      req.on('error', fail);
+      req.end(body);
+    });
+  }
+}
+
+/** RFC 3986 percent-encoding, as SigV4 canonicalises it (encodeURIComponent leaves !'()* alone). */
+export function encodeRfc3986(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** The form body (or query string) of `pairs`. */
+export function formEncode(pairs: readonly (readonly [string, string])[]): string {
+  return pairs.map(([key, value]) => `${encodeRfc3986(key)}=${encodeRfc3986(value)}`).join('&');
+}
+
+/** A short, one-line excerpt of an answer's body for error messages. */
+export function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat === '' ? 'empty' : JSON.stringify(flat.length > 120 ? `${flat.slice(0, 120)}…` : flat);
+}
+
+function causeMessage(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
