@@ -2,7 +2,6 @@ import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
 import { ArchiveIntegrityError, UnsupportedFormatVersionError } from './errors.ts';
 import {
   ARCHIVE_FORMAT_VERSION,
@@ -12,6 +11,7 @@ import {
   VERSION_ENTRY_PATH,
 } from './layout.ts';
 import { majorOf } from './manifest.ts';
+import { type TarEntry, tarEntries } from './tar-entries.ts';
 import type { ArchiveEntry } from './writer.ts';
 
 /** The checksum and size a manifest records for one archive part. */
@@ -52,25 +52,33 @@ export async function verifyArchive(
   let total = 0;
 
   const input = new PassThrough();
-  const extract = tar.extract();
+  const gunzip = createGunzip();
+  let gzipError: unknown;
+  gunzip.on('error', (error) => {
+    gzipError ??= error;
+  });
   let structural: StructuralError | undefined;
+  let tarFailure: StructuralError | undefined;
   const fail = (error: StructuralError) => {
     structural ??= error;
     // The remaining bytes are still hashed, but no longer unpacked.
     input.destroy();
-    extract.destroy();
   };
-  const feeding = pipeline(input, createGunzip(), feedInto(extract));
-  feeding.catch((error: unknown) => fail(corrupt(partName, 'gzip', error)));
-  const consuming = (async () => {
-    for await (const { location, path, body } of resourceEntries(extract, partName)) {
-      parseObject(partName, path, body);
-      const key = resourceKey(location.resource, location.group);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      total += 1;
+  const unpacking = pipeline(input, gunzip, async (tar: AsyncIterable<Buffer>) => {
+    try {
+      for await (const { location, path, body } of resourceEntries(tarEntries(tar), partName)) {
+        parseObject(partName, path, body);
+        const key = resourceKey(location.resource, location.group);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        total += 1;
+      }
+    } catch (error) {
+      // Decided here, while it is known which layer threw: the pipeline then fails gunzip with this error too.
+      if (error !== gzipError) tarFailure = asStructural(partName, error);
+      throw error;
     }
-  })();
-  consuming.catch((error: unknown) => fail(asStructural(partName, error)));
+  });
+  unpacking.catch((error: unknown) => fail(tarFailure ?? corrupt(partName, 'gzip', error)));
 
   const stream = await source();
   try {
@@ -79,12 +87,11 @@ export async function verifyArchive(
       if (structural === undefined && !input.write(bytes)) await drainedOrClosed(input);
     }
     input.end();
-    await Promise.allSettled([feeding, consuming]);
+    await unpacking.catch(() => {});
   } finally {
     stream.destroy();
     input.destroy();
-    extract.destroy();
-    await Promise.allSettled([feeding, consuming]);
+    await unpacking.catch(() => {});
   }
   const sha256 = meter.check('');
   if (structural !== undefined) throw structural;
@@ -137,7 +144,6 @@ async function* extractEntries(
   expected: ExpectedPart,
   partName: string,
 ): AsyncGenerator<ArchiveEntry, void, undefined> {
-  const extract = tar.extract();
   const digest = new PartMeter(expected, partName);
   // Once one stream fails, the pipeline destroys the others with the same error; the first to fail says
   // whether the bytes are corrupt (gzip) or the source could not deliver them (retryable).
@@ -145,27 +151,30 @@ async function* extractEntries(
   input.on('error', (error) => {
     sourceFailure ??= { error };
   });
+  const gunzip = createGunzip();
+  let gzipFailure: { error: unknown } | undefined;
+  gunzip.on('error', (error) => {
+    gzipFailure ??= { error };
+  });
   const meter = async function* (chunks: AsyncIterable<unknown>) {
     for await (const chunk of chunks) yield digest.add(chunk);
   };
-  const feeding = pipeline(input, meter, createGunzip(), feedInto(extract));
-  let gzipFailure: StructuralError | undefined;
-  feeding.catch((error: unknown) => {
-    gzipFailure = corrupt(partName, 'gzip', error);
-    extract.destroy(gzipFailure);
-  });
+  // tarEntries pulls from gunzip, so the pipeline reads the source only as fast as entries are taken.
+  const feeding = pipeline(input, meter, gunzip);
+  feeding.catch(() => {}); // judged below, once the entries are read or have failed
 
   try {
-    for await (const { location, path, body } of resourceEntries(extract, partName)) {
+    for await (const { location, path, body } of resourceEntries(tarEntries(gunzip), partName)) {
       yield { ...location, object: parseObject(partName, path, body) };
     }
     await feeding;
   } catch (error) {
     if (sourceFailure !== undefined) throw sourceFailure.error;
-    throw gzipFailure ?? asStructural(partName, error);
+    if (gzipFailure !== undefined && gzipFailure.error === error) throw corrupt(partName, 'gzip', error);
+    throw asStructural(partName, error);
   } finally {
     input.destroy();
-    extract.destroy();
+    gunzip.destroy();
     await feeding.catch(() => {});
   }
   // The part was verified a moment ago; this catches it being replaced between the two reads.
@@ -174,37 +183,22 @@ async function* extractEntries(
 
 /** The resource entries of a tar stream, after checking that `metadata/version` comes first and is supported. */
 async function* resourceEntries(
-  extract: tar.Extract,
+  entries: AsyncIterable<TarEntry>,
   partName: string,
 ): AsyncGenerator<{ location: EntryLocation; path: string; body: Buffer }, void, undefined> {
   let sawVersion = false;
-  for await (const entry of extract) {
-    const path = entry.header.name;
+  for await (const { path, type, body } of entries) {
     if (path === VERSION_ENTRY_PATH) {
-      checkVersion(partName, (await readAll(entry)).toString('utf8'));
+      checkVersion(partName, body.toString('utf8'));
       sawVersion = true;
       continue;
     }
-    const location = entry.header.type === 'file' ? parseEntryPath(path) : undefined;
-    if (location === undefined) {
-      await readAll(entry); // tar-stream moves to the next entry only once this one is consumed
-      continue;
-    }
+    const location = type === 'file' ? parseEntryPath(path) : undefined;
+    if (location === undefined) continue;
     if (!sawVersion) throw missingVersion(partName);
-    yield { location, path, body: await readAll(entry) };
+    yield { location, path, body };
   }
   if (!sawVersion) throw missingVersion(partName);
-}
-
-/** The last stage of a pipeline: writes decompressed bytes into tar-stream's extractor, honouring its backpressure. */
-function feedInto(extract: tar.Extract) {
-  return async (chunks: AsyncIterable<Buffer>) => {
-    for await (const chunk of chunks) {
-      if (extract.destroyed) return;
-      if (!extract.write(chunk)) await drainedOrClosed(extract);
-    }
-    if (!extract.destroyed) extract.end(null); // streamx's typings insist on an argument; null means "no final chunk"
-  };
 }
 
 function asStructural(partName: string, error: unknown): StructuralError {
@@ -305,12 +299,6 @@ class PartMeter {
 
 function sortedRecord(counts: Map<string, number>): Record<string, number> {
   return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(toBuffer(chunk));
-  return Buffer.concat(chunks);
 }
 
 function drainedOrClosed(stream: NodeJS.EventEmitter): Promise<void> {
