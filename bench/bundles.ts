@@ -3,9 +3,9 @@
 //
 //   npm run bench:bundles [-- --runs N] [--only name,name]
 //
-// Each functions/<name>.ts is bundled to <tmp>/<name>/index.mjs; its load time is measured in a fresh Node
-// process (dynamic import, module-scope wiring included, with the environment the stack gives it and
-// the NODE_OPTIONS deployed: none), median of N runs. The same is measured, in the same run, for
+// Each functions/<name>.ts is bundled to <tmp>/<name>/index.js; its load time is measured in a fresh Node
+// process, loaded as the Lambda runtime loads a CommonJS handler file (`require`), module-scope wiring
+// included, with the environment the stack gives it and the NODE_OPTIONS deployed (none), median of N runs. The same is measured, in the same run, for
 // bench/fixtures/lambda-floor.ts (Powertools and one SDK client, no eks-dr code: the floor every function
 // stands on, on this machine) and lambda-floor-s3.ts (Powertools, S3 with multipart upload and EKS: the
 // floor of the functions that read or write backups). The last line printed is one JSON object.
@@ -13,10 +13,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildSync } from 'esbuild';
-import { esbuildOptions } from '../infra/constructs/bundling.ts';
+import { BUNDLE_FILE, esbuildOptions } from '../infra/constructs/bundling.ts';
 import { serializePlan } from '../src/plan/index.ts';
 import { loadPlanFile } from '../src/plan/load-plan-file.ts';
 
@@ -70,8 +69,8 @@ function median(samples: number[]): number {
 
 /** Milliseconds to import the bundle in a fresh process, or the error that stopped it. */
 function loadOnce(file: string): number | string {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
-  const child = spawnSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
+  const script = `const t = performance.now(); require(${JSON.stringify(file)}); console.log(performance.now() - t);`;
+  const child = spawnSync(process.execPath, ['--no-warnings', '-e', script], {
     env: environment,
     encoding: 'utf8',
   });
@@ -100,7 +99,7 @@ console.log(JSON.stringify({ functions: figures, floor: floors[0], floorS3Eks: f
 
 /** Bundles one entry point and loads it `runs` times; prints a line and returns the figures. */
 function measure(name: string, entry: string, judged: boolean): FunctionFigures {
-  const outfile = join(out, name.replace(/[^a-z0-9-]/g, '_'), 'index.mjs');
+  const outfile = join(out, name.replace(/[^a-z0-9-]/g, '_'), BUNDLE_FILE);
   buildSync(esbuildOptions(entry, outfile));
   const bytes = statSync(outfile).size;
   const samples: number[] = [];

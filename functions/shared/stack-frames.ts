@@ -2,7 +2,7 @@
 //
 // Why not NODE_OPTIONS=--enable-source-maps: Node then reads and decodes the bundle's whole source map while
 // loading it, on every cold start, whether or not anything fails — measured 28–42 ms (~20%) of the load
-// of each function (issue #7's budget is 150 ms). The map ships next to the bundle anyway (index.mjs.map),
+// of each function (issue #7's budget is 150 ms). The map ships next to the bundle anyway (index.js.map),
 // so it is read here instead, once, and only when a step fails and its frames are logged.
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 /** Frames logged at most: the interesting ones are on top, and a log line should stay short. */
 export const MAX_FRAMES = 12;
 
-// `at name (file:///var/task/index.mjs:1:2345)` or `at file:///var/task/index.mjs:1:2345`.
-const FRAME_LOCATION = /(file:\/\/[^\s()]+):(\d+):(\d+)/;
+// `at name (/var/task/index.js:1:2345)` or `at /var/task/index.js:1:2345` (CommonJS, as deployed), or the
+// same with a file:// URL (an ES module).
+const FRAME_LOCATION = /((?:file:\/\/)?\/[^\s()]+):(\d+):(\d+)/;
 
 /** Reads source maps next to bundles, each once; a bundle without one (tests, the sandbox) keeps its frames. */
 export class StackFrameMapper {
@@ -34,8 +35,8 @@ export class StackFrameMapper {
   #mapped(frame: string): string {
     const match = FRAME_LOCATION.exec(frame);
     if (!match) return frame;
-    const [location, url, line, column] = match as unknown as [string, string, string, string];
-    const map = this.#mapFor(url);
+    const [location, file, line, column] = match as unknown as [string, string, string, string];
+    const map = this.#mapFor(file);
     if (!map) return frame;
     const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as {
       originalSource?: string;
@@ -47,17 +48,18 @@ export class StackFrameMapper {
     return frame.replace(location, original);
   }
 
-  #mapFor(url: string): SourceMap | null {
-    let map = this.#maps.get(url);
+  #mapFor(location: string): SourceMap | null {
+    let map = this.#maps.get(location);
     if (map === undefined) {
       try {
-        const payload = JSON.parse(readFileSync(`${fileURLToPath(url)}.map`, 'utf8'));
+        const file = location.startsWith('file://') ? fileURLToPath(location) : location;
+        const payload = JSON.parse(readFileSync(`${file}.map`, 'utf8'));
         map = new SourceMap(payload);
       } catch {
-        // No map beside it (or not a file URL): the frame stays as it is.
+        // No map beside it: the frame stays as it is.
         map = null;
       }
-      this.#maps.set(url, map);
+      this.#maps.set(location, map);
     }
     return map;
   }

@@ -7,12 +7,14 @@ import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/a
 export const BUNDLE_TARGET = 'node22';
 
 /**
- * ESM output keeps top-level await available to handlers and lets esbuild tree-shake the SDK's ES modules.
- * Some dependencies (the X-Ray SDK under the Powertools tracer, parts of @kubernetes/client-node) still
- * call `require`; an ESM bundle has no `require`, so the banner provides one.
+ * The bundle's file name. A CommonJS `index.js`, which the Lambda runtime loads with `require`: the same
+ * bundle as an ES module (`index.mjs`, loaded with `import()`) took 10–35 ms longer to load for every
+ * function (bench/bundles.ts, issue 7's 150 ms budget). esbuild still reads each package's ES module
+ * build (MAIN_FIELDS) and tree-shakes it; only the output format changes. The price: no top-level await
+ * in handlers (esbuild refuses to build one, so it cannot slip in) and no `import.meta` in bundled code
+ * (test/infra/bundle-size.test.ts builds every function with warnings as errors).
  */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __eksDrCreateRequire } from 'node:module'; const require = __eksDrCreateRequire(import.meta.url);";
+export const BUNDLE_FILE = 'index.js';
 
 /** Prefer each package's ES module build: it tree-shakes, the CommonJS build does not. */
 export const MAIN_FIELDS = ['module', 'main'] as const;
@@ -24,10 +26,12 @@ export const MAIN_FIELDS = ['module', 'main'] as const;
 export const EXTERNAL_MODULES: readonly string[] = [];
 
 /**
- * Modules swapped for Lambda-specific ones at bundle time. The SDK's default credential chain (SSO, ini
- * files, process, web identity, IMDS and the STS/SSO clients behind them) is replaced by the chain a Lambda
- * function actually has: environment, then the container endpoint (functions/shared/aws/lambda-credentials.ts
- * says why and what it saves). Tests and local runs import the real module.
+ * Modules swapped for Lambda-specific ones at bundle time; tests and local runs import the real modules.
+ * - The SDK's default credential chain (SSO, ini files, process, web identity, IMDS and the STS/SSO clients
+ *   behind them) becomes the chain a Lambda function actually has: environment, then the container endpoint
+ *   (functions/shared/aws/lambda-credentials.ts says why and what it saves).
+ * - `semver`, which the X-Ray SDK under the Powertools tracer loads whole for one `gte`, becomes that one
+ *   function (functions/shared/semver-gte.ts).
  */
 export const LAMBDA_MODULE_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': join(
@@ -39,13 +43,14 @@ export const LAMBDA_MODULE_ALIASES: Readonly<Record<string, string>> = {
     'aws',
     'lambda-credentials.ts',
   ),
+  semver: join(import.meta.dirname, '..', '..', 'functions', 'shared', 'semver-gte.ts'),
 };
 
 /** The NodejsFunction bundling options every eks-dr function uses: local esbuild, never Docker. */
 export function lambdaBundling(): BundlingOptions {
   return {
     forceDockerBundling: false,
-    format: OutputFormat.ESM,
+    format: OutputFormat.CJS,
     target: BUNDLE_TARGET,
     minify: true,
     sourceMap: true,
@@ -53,7 +58,6 @@ export function lambdaBundling(): BundlingOptions {
     // Stack traces need file and line, not the original text: keeps the .map small.
     sourcesContent: false,
     mainFields: [...MAIN_FIELDS],
-    banner: ESM_REQUIRE_BANNER,
     externalModules: [...EXTERNAL_MODULES],
     // CDK passes each as `--alias:<module>=<file>` on esbuild's command line.
     esbuildArgs: {
@@ -63,20 +67,19 @@ export function lambdaBundling(): BundlingOptions {
   };
 }
 
-/** The same settings for esbuild's own API (bench/bundles.ts); `outfile` ends in `.mjs`. */
+/** The same settings for esbuild's own API (bench/bundles.ts); `outfile` is BUNDLE_FILE in a folder of its own. */
 export function esbuildOptions(entry: string, outfile: string) {
   return {
     entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node' as const,
-    format: 'esm' as const,
+    format: 'cjs' as const,
     target: BUNDLE_TARGET,
     minify: true,
     sourcemap: true,
     sourcesContent: false,
     mainFields: [...MAIN_FIELDS],
-    banner: { js: ESM_REQUIRE_BANNER },
     external: [...EXTERNAL_MODULES],
     alias: { ...LAMBDA_MODULE_ALIASES },
     logLevel: 'error' as const,

@@ -71,7 +71,7 @@ export class EksDrFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: 'eks-dr',
       POWERTOOLS_METRICS_NAMESPACE: 'EksDr',
       // No --enable-source-maps: it decodes the whole map on every cold start (~20% of the load time);
-      // functions/shared/stack-frames.ts maps the frames of a failed step from index.mjs.map instead.
+      // functions/shared/stack-frames.ts maps the frames of a failed step from index.js.map instead.
       ...props.environment,
     };
     const size = environmentSize(environment);

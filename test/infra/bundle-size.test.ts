@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { esbuildOptions } from '../../infra/constructs/bundling.ts';
+import { BUNDLE_FILE, esbuildOptions } from '../../infra/constructs/bundling.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MB = 1024 * 1024;
@@ -21,7 +21,7 @@ describe('Lambda bundle size (the settings cdk synth uses)', () => {
   // The entry point, one that calls only the control plane, one with S3 and Kubernetes, and the biggest.
   it.each(Object.keys(BUDGETS))('bundles %s within its budget, minified', async (name) => {
     // Arrange
-    const outfile = join(out, name, 'index.mjs');
+    const outfile = join(out, name, BUNDLE_FILE);
 
     // Act
     await build(esbuildOptions(join(ROOT, 'functions', `${name}.ts`), outfile));
@@ -31,29 +31,103 @@ describe('Lambda bundle size (the settings cdk synth uses)', () => {
   });
 });
 
+/** esbuild's account of a function's bundle. */
+async function bundleMetafile(name: string): Promise<Metafile> {
+  const outfile = join(out, `contents-${name}`, BUNDLE_FILE);
+  const result = await build({
+    ...esbuildOptions(join(ROOT, 'functions', `${name}.ts`), outfile),
+    metafile: true,
+  });
+  return result.metafile;
+}
+
+/** The inputs that reached a function's bundle (esbuild lists every parsed input, shaken out or not). */
+async function bundledInputs(name: string): Promise<string[]> {
+  const metafile = await bundleMetafile(name);
+  const output = Object.values(metafile.outputs).find((entry) => entry.entryPoint !== undefined);
+  return Object.entries(output?.inputs ?? {})
+    .filter(([, contribution]) => contribution.bytesInOutput > 0)
+    .map(([input]) => input);
+}
+
+const FUNCTIONS = readdirSync(join(ROOT, 'functions'))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => file.slice(0, -3));
+
+describe('Lambda bundle format', () => {
+  // CommonJS output has no top-level await (esbuild refuses it) and no import.meta (esbuild only warns, and
+  // the value would be empty at run time), so a warning is a defect.
+  it.each(FUNCTIONS)('bundles %s as CommonJS without a warning', async (name) => {
+    // Arrange
+    const outfile = join(out, `format-${name}`, BUNDLE_FILE);
+
+    // Act
+    const result = await build({
+      ...esbuildOptions(join(ROOT, 'functions', `${name}.ts`), outfile),
+      logLevel: 'silent',
+    });
+
+    // Assert
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.map((warning) => `${warning.text} (${warning.location?.file})`)).toEqual([]);
+  });
+});
+
 describe('Lambda bundle contents', () => {
   // package.json declares the project free of import side effects, so a barrel import (src/failover/index.ts)
   // no longer drags unused modules, and the CommonJS packages behind them, into every function.
-  it.each(['trigger', 'capacity'])(
-    '%s carries no archive reader (tar-stream) it never calls',
+  it.each(['trigger', 'capacity'])('%s carries no archive reader it never calls', async (name) => {
+    // Arrange
+    const bundle = `${name}`;
+
+    // Act
+    const inputs = await bundledInputs(bundle);
+
+    // Assert
+    expect(inputs.some((input) => input.includes('src/failover/'))).toBe(true);
+    expect(inputs.filter((input) => input.includes('src/archive/'))).toEqual([]);
+  });
+
+  // DescribeCluster goes through src/aws/eks-rest-client.ts: the SDK client cost ~19 ms of cold load.
+  it.each(['snapshot', 'restore', 'workloads-ready'])(
+    '%s reaches its cluster without @aws-sdk/client-eks',
     async (name) => {
       // Arrange
-      const outfile = join(out, `contents-${name}`, 'index.mjs');
+      const bundle = `${name}`;
 
       // Act
-      const result = await build({
-        ...esbuildOptions(join(ROOT, 'functions', `${name}.ts`), outfile),
-        metafile: true,
-      });
+      const inputs = await bundledInputs(bundle);
 
       // Assert
-      // What reached the output file: esbuild lists every parsed input, shaken out or not, under `inputs`.
-      const output = Object.values(result.metafile.outputs).find((entry) => entry.entryPoint !== undefined);
-      const inputs = Object.entries(output?.inputs ?? {})
-        .filter(([, contribution]) => contribution.bytesInOutput > 0)
-        .map(([input]) => input);
-      expect(inputs.some((input) => input.includes('src/failover/'))).toBe(true);
-      expect(inputs.filter((input) => input.includes('node_modules/tar-stream/'))).toEqual([]);
+      expect(inputs.some((input) => input.includes('src/aws/eks-rest-client.ts'))).toBe(true);
+      expect(inputs.filter((input) => input.includes('node_modules/@aws-sdk/client-eks/'))).toEqual([]);
+    },
+  );
+
+  // The alias to functions/shared/semver-gte.ts is safe only while its callers want `gte` and nothing else.
+  it.each(['trigger', 'snapshot', 'restore'])(
+    "%s loads semver's gte stand-in, and only from callers that use gte alone",
+    async (name) => {
+      // Arrange
+      const standIn = 'functions/shared/semver-gte.ts';
+
+      // Act
+      const metafile = await bundleMetafile(name);
+
+      // Assert
+      const callers = Object.entries(metafile.inputs)
+        .filter(([, input]) => input.imports.some((imported) => imported.path === standIn))
+        .map(([file]) => file);
+      expect(callers.map((file) => file.replace(/^.*node_modules\//, ''))).toEqual([
+        'aws-xray-sdk-core/dist/lib/patchers/aws_p.js',
+      ]);
+      for (const file of callers) {
+        const members = readFileSync(join(ROOT, file), 'utf8').match(/\bsemver\.\w+/g) ?? [];
+        expect(new Set(members), file).toEqual(new Set(['semver.gte']));
+      }
+      expect(Object.keys(metafile.inputs).filter((file) => file.includes('node_modules/semver/'))).toEqual(
+        [],
+      );
     },
   );
 });

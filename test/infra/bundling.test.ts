@@ -1,10 +1,10 @@
-// One real bundle through NodejsFunction: the local esbuild (never Docker), ESM with the require banner.
+// One real bundle through NodejsFunction: the local esbuild (never Docker), CommonJS (bundling.ts says why).
 // The size and load-time budgets (1 MB, 150 ms) are measured for every function by bench/bundles.ts.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ESM_REQUIRE_BANNER } from '../../infra/constructs/bundling.ts';
+import { BUNDLE_FILE } from '../../infra/constructs/bundling.ts';
 import { EksDrFunction } from '../../infra/constructs/eks-dr-function.ts';
 import { serializePlan } from '../../src/plan/index.ts';
 import { examplePlan } from './synth-helpers.ts';
@@ -23,25 +23,26 @@ beforeAll(() => {
 }, 60_000);
 
 describe('EksDrFunction bundling', () => {
-  it('emits one minified ES module with a source map', () => {
+  it('emits one minified CommonJS bundle with a source map', () => {
     // Arrange
-    const file = join(assetDir, 'index.mjs');
+    const file = join(assetDir, BUNDLE_FILE);
 
     // Act
     const code = readFileSync(file, 'utf8');
     const files = readdirSync(assetDir).sort();
 
     // Assert
-    expect(files).toEqual(['index.mjs', 'index.mjs.map']);
-    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+    expect(files).toEqual(['index.js', 'index.js.map']);
+    expect(code).toMatch(/^"use strict";/);
+    expect(code).toContain('module.exports=');
     // Lambda's own limit for an unzipped deployment package.
     expect(statSync(file).size).toBeLessThan(250 * 1024 * 1024);
-    expect(code.trimEnd().endsWith('//# sourceMappingURL=index.mjs.map')).toBe(true);
+    expect(code.trimEnd().endsWith('//# sourceMappingURL=index.js.map')).toBe(true);
   });
 
   it('carries the Lambda credential chain instead of the SDK default chain', () => {
     // Arrange
-    const file = join(assetDir, 'index.mjs');
+    const file = join(assetDir, BUNDLE_FILE);
 
     // Act
     const code = readFileSync(file, 'utf8');
@@ -50,5 +51,17 @@ describe('EksDrFunction bundling', () => {
     expect(code).toContain('no AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set');
     expect(code).not.toContain('defaultProvider::fromSSO');
     expect(code).not.toContain('credential-provider-ini');
+  });
+
+  it("carries semver's gte stand-in instead of the whole semver package", () => {
+    // Arrange
+    const map = join(assetDir, `${BUNDLE_FILE}.map`);
+
+    // Act
+    const sources: string[] = JSON.parse(readFileSync(map, 'utf8')).sources;
+
+    // Assert: the second alias reached esbuild's command line too.
+    expect(sources.some((source) => source.endsWith('functions/shared/semver-gte.ts'))).toBe(true);
+    expect(sources.filter((source) => source.includes('node_modules/semver/'))).toEqual([]);
   });
 });

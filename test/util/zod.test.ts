@@ -55,7 +55,7 @@ describe('the shared zod (zod/mini with the English locale)', () => {
   it('keeps English messages and a small footprint in a Lambda bundle loaded in a fresh process', async () => {
     // Arrange
     const entry = join(scratch, 'entry.ts');
-    const outfile = join(scratch, 'entry.mjs');
+    const outfile = join(scratch, 'entry.cjs');
     writeFileSync(
       entry,
       [

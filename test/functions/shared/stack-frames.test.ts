@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FRAMES, StackFrameMapper } from '../../../functions/shared/stack-frames.ts';
-import { esbuildOptions } from '../../../infra/constructs/bundling.ts';
+import { BUNDLE_FILE, esbuildOptions } from '../../../infra/constructs/bundling.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'eks-dr-stack-frames-'));
 let failing: () => void;
@@ -26,13 +26,15 @@ const SOURCE = [
 
 beforeAll(async () => {
   writeFileSync(join(work, 'thrower.ts'), SOURCE);
-  await build(esbuildOptions(join(work, 'thrower.ts'), join(work, 'with-map', 'index.mjs')));
+  await build(esbuildOptions(join(work, 'thrower.ts'), join(work, 'with-map', BUNDLE_FILE)));
   await build({
-    ...esbuildOptions(join(work, 'thrower.ts'), join(work, 'no-map', 'index.mjs')),
+    ...esbuildOptions(join(work, 'thrower.ts'), join(work, 'no-map', BUNDLE_FILE)),
     sourcemap: false,
   });
-  failing = (await import(pathToFileURL(join(work, 'with-map', 'index.mjs')).href)).outer;
-  failingWithoutMap = (await import(pathToFileURL(join(work, 'no-map', 'index.mjs')).href)).outer;
+  // Loaded as the Lambda runtime loads a CommonJS bundle.
+  const load = createRequire(import.meta.url);
+  failing = load(join(work, 'with-map', BUNDLE_FILE)).outer;
+  failingWithoutMap = load(join(work, 'no-map', BUNDLE_FILE)).outer;
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -59,7 +61,7 @@ describe('StackFrameMapper', () => {
     expect(frames[0]).toMatch(/thrower\.ts:8:\d+/);
     expect(frames[1]).toMatch(/thrower\.ts:5:\d+/);
     expect(frames[2]).toMatch(/thrower\.ts:2:\d+/);
-    expect(frames.join('\n')).not.toContain('index.mjs:1:');
+    expect(frames.join('\n')).not.toContain('index.js:1:');
   });
 
   it('leaves the message out, so an input quoted in it never reaches the log', () => {
@@ -74,6 +76,19 @@ describe('StackFrameMapper', () => {
     expect(frames.join('\n')).not.toContain('s3cr3t');
   });
 
+  it('maps frames given as file:// URLs too, as an ES module reports them', () => {
+    // Arrange
+    const error = caught(failing) as Error;
+    error.stack = (error.stack ?? '').replace(/\((\/[^\s()]+)\)/g, (_, path: string) => `(file://${path})`);
+
+    // Act
+    const frames = new StackFrameMapper().framesOf(error);
+
+    // Assert
+    expect(error.stack).toContain('(file:///');
+    expect(frames[0]).toMatch(/thrower\.ts:8:\d+/);
+  });
+
   it('keeps frames as they are when the bundle has no map beside it', () => {
     // Arrange
     const error = caught(failingWithoutMap);
@@ -82,7 +97,7 @@ describe('StackFrameMapper', () => {
     const frames = new StackFrameMapper().framesOf(error);
 
     // Assert
-    expect(frames[0]).toMatch(/no-map\/index\.mjs:\d+:\d+/);
+    expect(frames[0]).toMatch(/no-map\/index\.js:\d+:\d+/);
   });
 
   it('logs at most MAX_FRAMES frames, and none for something that is not an Error', () => {
