@@ -1,6 +1,6 @@
 // The part of the dependencies every function has, read from the environment and nothing else: no SDK
 // client and no Kubernetes code, so a function's bundle grows only by the adapters it adds (./aws/*).
-import { planFromEnvironment } from '../../src/plan/index.ts';
+import { deployedPlan, PLAN_FINGERPRINT_VARIABLE, PLAN_VARIABLE } from '../../src/plan/index.ts';
 import type { FunctionDependencies, WorkflowKind } from './dependencies.ts';
 import { type Environment, optionalEnv, requireEnv, requireSide, stateMachinesFromEnv } from './env.ts';
 
@@ -19,11 +19,13 @@ const STATE_MACHINE_VARIABLES: Record<WorkflowKind, string> = {
 };
 
 /**
- * The base dependencies, wired from the environment (functions/README.md). A missing plan or side fails
- * here, at cold start; a state machine the stack did not set fails only when a handler asks for it.
+ * The base dependencies, wired from the environment (functions/README.md). A missing or altered plan, or a
+ * missing side, fails here, at cold start; a state machine the stack did not set fails only when a handler
+ * asks for it. The plan is the one `cdk synth` validated, checked against its fingerprint
+ * (src/plan/deployed-plan.ts says why it is not validated again).
  */
 export function baseDependencies(env: Environment = process.env): BaseDependencies {
-  const plan = planFromEnvironment(optionalEnv('EKS_DR_PLAN', env), 'EKS_DR_PLAN');
+  const plan = deployedPlan(optionalEnv(PLAN_VARIABLE, env), optionalEnv(PLAN_FINGERPRINT_VARIABLE, env));
   const side = requireSide(env);
   const arns = stateMachinesFromEnv(env);
   return {

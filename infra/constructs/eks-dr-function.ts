@@ -8,6 +8,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PLAN_FINGERPRINT_VARIABLE, planFingerprint } from '../../src/plan/index.ts';
 import { lambdaBundling } from './bundling.ts';
 
 /** Root of the repository: functions/, package-lock.json. */
@@ -67,6 +68,8 @@ export class EksDrFunction extends Construct {
     super(scope, id);
     const environment: Record<string, string> = {
       EKS_DR_PLAN: props.planJson,
+      // Checked at cold start instead of validating the plan again (src/plan/deployed-plan.ts).
+      [PLAN_FINGERPRINT_VARIABLE]: planFingerprint(props.planJson),
       EKS_DR_SIDE_REGION: props.side,
       POWERTOOLS_SERVICE_NAME: 'eks-dr',
       POWERTOOLS_METRICS_NAMESPACE: 'EksDr',

@@ -7,6 +7,13 @@ export {
   partitionOf,
 } from './aws-names.ts';
 export {
+  deployedPlan,
+  deployedPlanEnvironment,
+  PLAN_FINGERPRINT_VARIABLE,
+  PLAN_VARIABLE,
+  planFingerprint,
+} from './deployed-plan.ts';
+export {
   InvalidExecutionInputError,
   InvalidPlanError,
   PlanFileError,
@@ -19,7 +26,8 @@ export {
   type RecoveryKind,
   type RecoverySettings,
 } from './execution-input.ts';
-export { parsePlan, planFromEnvironment, serializePlan } from './load-plan.ts';
+export { parsePlan, planFromEnvironment } from './load-plan.ts';
+export { serializePlan } from './plan-json.ts';
 export {
   applyReplicaOverride,
   type BackupFilters,

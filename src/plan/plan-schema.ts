@@ -1,6 +1,7 @@
 // The DR plan: one zod schema for everything a deployment needs. The CDK app validates eks-dr.config.json
-// with it, every function re-validates the plan it is handed, and the parsed plan is itself a valid input
-// (parse(parse(x)) equals parse(x)), so it can travel through an environment variable and back.
+// with it and hands the parsed plan to every function as JSON with its fingerprint (./deployed-plan.ts).
+// The parsed plan is itself a valid input (parse(parse(x)) equals parse(x)), so the JSON a function reads
+// back is exactly what the schema accepted.
 
 import { parseLabelSelector } from '../kube/label-selector.ts';
 import * as z from '../util/zod.ts';

@@ -8,7 +8,7 @@ import {
   requireSide,
   stateMachinesFromEnv,
 } from '../../functions/shared/env.ts';
-import { InvalidPlanError, serializePlan } from '../../src/plan/index.ts';
+import { deployedPlanEnvironment, InvalidPlanError } from '../../src/plan/index.ts';
 import { aPlan } from '../failover/failover-fixtures.ts';
 
 describe('requireEnv', () => {
@@ -86,10 +86,27 @@ describe('environment of the functions', () => {
     expect(wire).toThrow(/EKS_DR_PLAN/);
   });
 
+  it('fails at cold start when the plan was edited after deployment, naming both variables', () => {
+    // Arrange
+    const deployed = deployedPlanEnvironment(aPlan());
+    const env = {
+      ...deployed,
+      EKS_DR_PLAN: (deployed.EKS_DR_PLAN ?? '').replace('"shop"', '"shop2"'),
+      EKS_DR_SIDE_REGION: 'dr',
+    };
+
+    // Act
+    const wire = () => baseDependencies(env);
+
+    // Assert
+    expect(wire).toThrow(InvalidPlanError);
+    expect(wire).toThrow(/EKS_DR_PLAN: does not match EKS_DR_PLAN_SHA256: it was changed after deployment/);
+  });
+
   it('wires lazily: a state machine the stack did not set fails only when asked for, naming its variable', () => {
     // Arrange
     const env = {
-      EKS_DR_PLAN: serializePlan(aPlan()),
+      ...deployedPlanEnvironment(aPlan()),
       EKS_DR_SIDE_REGION: 'dr',
       FAILOVER_STATE_MACHINE_ARN: 'arn:aws:states:eu-central-1:111122223333:stateMachine:shop-failover',
     };

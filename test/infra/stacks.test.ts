@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // The three stacks of the example plan, synthesized once (cdk-nag included, bundling skipped), asserted on
 // what matters: schedule, alarm routing, IAM scope, Object Lock, KMS, workflows, access entries, alarms.
 import { existsSync, readFileSync } from 'node:fs';
@@ -315,6 +316,8 @@ describe('primary stack', () => {
           EKS_DR_SIDE_REGION: 'primary',
           POWERTOOLS_METRICS_NAMESPACE: 'EksDr',
           EKS_DR_PLAN: JSON.stringify(plan),
+          // The fingerprint each function checks its plan against at cold start.
+          EKS_DR_PLAN_SHA256: createHash('sha256').update(JSON.stringify(plan)).digest('hex'),
         }),
       },
     });
