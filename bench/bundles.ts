@@ -86,31 +86,53 @@ const names = readdirSync(join(ROOT, 'functions'))
   .filter((name) => only === undefined || only.includes(name))
   .sort();
 const out = mkdtempSync(join(tmpdir(), 'eks-dr-bundles-'));
-const figures: FunctionFigures[] = [];
-const floors: FunctionFigures[] = [];
+let figures: FunctionFigures[] = [];
+let floors: FunctionFigures[] = [];
 try {
-  floors.push(measure('(floor)', join(ROOT, 'bench', 'fixtures', 'lambda-floor.ts'), false));
-  floors.push(measure('(floor s3)', join(ROOT, 'bench', 'fixtures', 'lambda-floor-s3.ts'), false));
-  for (const name of names) figures.push(measure(name, join(ROOT, 'functions', `${name}.ts`), true));
+  const floorBundles = [
+    bundle('(floor)', join(ROOT, 'bench', 'fixtures', 'lambda-floor.ts'), false),
+    bundle('(floor s3)', join(ROOT, 'bench', 'fixtures', 'lambda-floor-s3.ts'), false),
+  ];
+  const functionBundles = names.map((name) => bundle(name, join(ROOT, 'functions', `${name}.ts`), true));
+  const all = [...floorBundles, ...functionBundles];
+  // Round-robin: a slow spell of a shared machine then lands on every bundle alike, floors included,
+  // instead of on whichever bundle happened to be measuring.
+  for (let run = 0; run < runs; run++) {
+    for (const entry of all) {
+      if (entry.error !== undefined) continue;
+      const result = loadOnce(entry.outfile);
+      if (typeof result === 'string') entry.error = result;
+      else entry.samples.push(result);
+    }
+  }
+  floors = floorBundles.map(report);
+  figures = functionBundles.map(report);
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
 console.log(JSON.stringify({ functions: figures, floor: floors[0], floorS3: floors[1] }));
 
-/** Bundles one entry point and loads it `runs` times; prints a line and returns the figures. */
-function measure(name: string, entry: string, judged: boolean): FunctionFigures {
+interface Bundle {
+  name: string;
+  outfile: string;
+  bytes: number;
+  judged: boolean;
+  samples: number[];
+  error?: string;
+}
+
+/** Bundles one entry point with the deployed settings. */
+function bundle(name: string, entry: string, judged: boolean): Bundle {
   const outfile = join(out, name.replace(/[^a-z0-9-]/g, '_'), BUNDLE_FILE);
   buildSync(esbuildOptions(entry, outfile));
-  const bytes = statSync(outfile).size;
-  const samples: number[] = [];
-  let error: string | undefined;
-  for (let run = 0; run < runs && error === undefined; run++) {
-    const result = loadOnce(outfile);
-    if (typeof result === 'string') error = result;
-    else samples.push(result);
-  }
-  const loadMs = error === undefined ? Math.round(median(samples) * 10) / 10 : null;
-  const verdict = !judged
+  return { name, outfile, bytes: statSync(outfile).size, judged, samples: [] };
+}
+
+/** Prints one bundle's line and returns its figures. */
+function report(entry: Bundle): FunctionFigures {
+  const { name, bytes, error } = entry;
+  const loadMs = error === undefined ? Math.round(median(entry.samples) * 10) / 10 : null;
+  const verdict = !entry.judged
     ? 'baseline'
     : bytes <= MAX_BYTES && loadMs !== null && loadMs <= MAX_LOAD_MS
       ? 'ok'
