@@ -7,6 +7,7 @@ import type {
   SnapshotStatus,
   TaggedSnapshot,
   Tags,
+  VolumeDeleteOutcome,
   VolumeSnapshots,
   VolumeState,
   VolumeStatus,
@@ -33,6 +34,13 @@ export interface Ec2VolumeSnapshotsOptions {
   region: string;
   retry?: Ec2RetryOptions;
 }
+
+// DeleteVolume refusals that are answers: attached (never detached here), or still being created.
+const DELETE_VOLUME_REFUSALS: ReadonlyMap<string, VolumeDeleteOutcome> = new Map([
+  ['InvalidVolume.NotFound', 'not-found'],
+  ['VolumeInUse', 'in-use'],
+  ['IncorrectState', 'not-ready'],
+]);
 
 /**
  * VolumeSnapshots over one EC2 Query client (one region: the DR region gets a second client). Describe calls
@@ -184,13 +192,18 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
     }
   }
 
-  /** DeleteVolume; a volume that is already gone is reported, not an error. VolumeInUse surfaces as thrown. */
-  async deleteVolume(id: string): Promise<DeleteOutcome> {
+  /**
+   * DeleteVolume; a volume that is already gone, attached (VolumeInUse) or still being created
+   * (IncorrectState) is reported, not an error.
+   */
+  async deleteVolume(id: string): Promise<VolumeDeleteOutcome> {
     try {
       await this.#call('DeleteVolume', { VolumeId: id });
       return 'deleted';
     } catch (error) {
-      if (error instanceof AwsRequestError && error.code === 'InvalidVolume.NotFound') return 'not-found';
+      const outcome =
+        error instanceof AwsRequestError ? DELETE_VOLUME_REFUSALS.get(error.code ?? '') : undefined;
+      if (outcome !== undefined) return outcome;
       throw error;
     }
   }

@@ -31,11 +31,10 @@ export interface SignedHttpClientOptions {
   requestTimeoutMs?: number;
 }
 
-/** One request: the path and query are signed as given. */
+/** One request; `path` is signed and sent as given, so it must already be percent-encoded. */
 export interface SignedRequest {
   method: 'GET' | 'POST';
   path: string;
-  query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
 }
@@ -67,7 +66,7 @@ export class AwsNetworkError extends Error {
 }
 
 /** The AWS region names SigV4 signs for (`eu-west-1`, `us-gov-west-1`, `cn-north-1`). */
-export function isRegionName(region: string): boolean {
+function isRegionName(region: string): boolean {
   return /^[a-z]{2,}(-[a-z]+)+-\d+$/.test(region);
 }
 
@@ -131,15 +130,12 @@ export class SignedHttpClient {
         port: url.port === '' ? undefined : Number(url.port),
         path: request.path,
         headers: { ...request.headers, host: url.host },
-        ...(request.query === undefined ? {} : { query: request.query }),
         ...(body === undefined ? {} : { body }),
       }),
     );
     const headers: Record<string, string> = { ...signed.headers };
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    // Encoded as the signature canonicalised it, so the server computes the same string to sign.
-    const search = request.query === undefined ? '' : `?${formEncode(Object.entries(request.query))}`;
-    return this.#exchange(action, new URL(`${request.path}${search}`, url), request.method, headers, body);
+    return this.#exchange(action, new URL(request.path, url), request.method, headers, body);
   }
 
   #exchange(

@@ -60,6 +60,13 @@ export interface CreateVolumeRequest {
 export type DeleteOutcome = 'deleted' | 'not-found';
 
 /**
+ * What DeleteVolume did. Besides DeleteOutcome, EC2 refuses a volume that is attached ('in-use', its
+ * VolumeInUse) or not yet available ('not-ready', IncorrectState while it is still being created); both
+ * mean "not yet", so they are answers rather than failures.
+ */
+export type VolumeDeleteOutcome = DeleteOutcome | 'in-use' | 'not-ready';
+
+/**
  * The EC2 operations the volume use cases need, in one region. Describe calls return only the ids that
  * exist, so a caller can tell which snapshot or volume vanished.
  */
@@ -78,10 +85,10 @@ export interface VolumeSnapshots {
   describeVolumes(ids: readonly string[]): Promise<VolumeStatus[]>;
   deleteSnapshot(id: string): Promise<DeleteOutcome>;
   /**
-   * DeleteVolume; 'not-found' when EC2 says InvalidVolume.NotFound. An attached volume is refused with EC2's
-   * VolumeInUse (an AwsRequestError carrying that code), never detached here.
+   * DeleteVolume; 'not-found' when EC2 says InvalidVolume.NotFound, 'in-use' for an attached volume (never
+   * detached here) and 'not-ready' for one still being created.
    */
-  deleteVolume(id: string): Promise<DeleteOutcome>;
+  deleteVolume(id: string): Promise<VolumeDeleteOutcome>;
 }
 
 /** Waits `ms` milliseconds; injected so tests and the sandbox control time. */

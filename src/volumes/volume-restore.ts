@@ -10,7 +10,15 @@ import {
   VolumeTimeoutError,
 } from './errors.ts';
 import { checkPositiveMs, elapsedSince, pollUntilDone, type WaitStatus } from './polling.ts';
-import type { Clock, Sleep, Tags, VolumeSnapshots, VolumeState, VolumeStatus } from './ports.ts';
+import type {
+  Clock,
+  Sleep,
+  Tags,
+  VolumeDeleteOutcome,
+  VolumeSnapshots,
+  VolumeState,
+  VolumeStatus,
+} from './ports.ts';
 import { SNAPSHOT_TAGS, type WaitProgress } from './volume-backup.ts';
 
 /** Tag key naming the restore (failover, drill) a DR volume was made for. */
@@ -104,8 +112,6 @@ export interface VolumeDeletion {
 
 // EC2 volume ids: vol- and 8 or 17 hex digits.
 const VOLUME_ID = /^vol-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
-// DeleteVolume refusals that mean "not yet": attached again since DescribeVolumes, or still creating.
-const NOT_YET_CODES: ReadonlySet<string> = new Set(['VolumeInUse', 'IncorrectState']);
 
 /** PV name → source zone, from the EBS volumes found in an archive's PVs. */
 export function sourceZonesOf(volumes: readonly EbsVolume[]): Record<string, string> {
@@ -313,17 +319,18 @@ export class VolumeRestorer {
       } else if (state === 'in-use' || state === 'creating') {
         waiting.push({ id, state });
       } else {
+        let outcome: VolumeDeleteOutcome;
         try {
-          const outcome = await this.#dr.deleteVolume(id);
-          (outcome === 'deleted' ? result.deleted : result.notFound).push(id);
+          outcome = await this.#dr.deleteVolume(id);
         } catch (error) {
-          if (!NOT_YET_CODES.has(errorCode(error) ?? '')) {
-            throw new VolumeRequestError('restore', 'DeleteVolume', undefined, id, this.#dr.region, [], {
-              cause: error,
-            });
-          }
-          waiting.push({ id, state: errorCode(error) === 'VolumeInUse' ? 'in-use' : state });
+          throw new VolumeRequestError('restore', 'DeleteVolume', undefined, id, this.#dr.region, [], {
+            cause: error,
+          });
         }
+        // 'in-use' and 'not-ready': attached again since DescribeVolumes, or still creating; wait for it.
+        if (outcome === 'deleted') result.deleted.push(id);
+        else if (outcome === 'not-found') result.notFound.push(id);
+        else waiting.push({ id, state: outcome === 'in-use' ? 'in-use' : state });
       }
     }
     return waiting;
@@ -392,12 +399,6 @@ function checkZone(field: string, zone: string, region: string): void {
 // EC2 client tokens are at most 64 ASCII characters; a sha256 in hex is exactly that.
 function clientToken(restoreName: string, persistentVolume: string, snapshotId: string): string {
   return createHash('sha256').update(`${restoreName}\n${persistentVolume}\n${snapshotId}`).digest('hex');
-}
-
-// The adapters surface EC2's code as `code` (AwsRequestError); this module stays free of their types.
-function errorCode(error: unknown): string | undefined {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
 }
 
 function createdVolumes(batch: VolumeRestoreBatch): CreatedResource[] {

@@ -407,17 +407,31 @@ describe('Ec2VolumeSnapshots', () => {
     ]);
   });
 
-  it('refuses to delete an attached volume with VolumeInUse, without retrying', async () => {
+  it.each([
+    ['VolumeInUse', 'Volume vol-1 is currently attached to i-0abc', 'in-use'],
+    ['IncorrectState', "The volume 'vol-1' is 'creating'", 'not-ready'],
+  ])('answers %s to DeleteVolume as %j, without retrying', async (code, message, expected) => {
     // Arrange
-    ec2.reply(refusal(400, 'VolumeInUse', 'Volume vol-1 is currently attached to i-0abc'));
+    ec2.reply(refusal(400, code, message));
+
+    // Act
+    const outcome = await adapter.deleteVolume('vol-1');
+
+    // Assert
+    expect(outcome).toBe(expected);
+    expect(ec2.of('DeleteVolume')).toHaveLength(1);
+  });
+
+  it('still throws a DeleteVolume refusal that is not an answer (access denied)', async () => {
+    // Arrange
+    ec2.reply(refusal(403, 'UnauthorizedOperation', 'You are not authorized to perform this operation.'));
 
     // Act
     const remove = adapter.deleteVolume('vol-1');
 
     // Assert
     await expect(remove).rejects.toBeInstanceOf(AwsRequestError);
-    await expect(remove).rejects.toMatchObject({ code: 'VolumeInUse', operation: 'DeleteVolume' });
-    expect(ec2.of('DeleteVolume')).toHaveLength(1);
+    await expect(remove).rejects.toMatchObject({ code: 'UnauthorizedOperation', operation: 'DeleteVolume' });
   });
 
   it('retries a throttled DeleteVolume and then deletes', async () => {

@@ -11,6 +11,7 @@ import type {
   SnapshotStatus,
   TaggedSnapshot,
   Tags,
+  VolumeDeleteOutcome,
   VolumeSnapshots,
   VolumeState,
   VolumeStatus,
@@ -432,17 +433,16 @@ export class Ec2StandIn implements VolumeSnapshots {
 
   /**
    * DeleteVolume: the volume is gone at once (EC2's brief `deleting` is not modelled); an unknown id is
-   * not-found. As EC2, an attached volume is refused with VolumeInUse and one still creating with IncorrectState.
+   * not-found. Where EC2 refuses an attached volume (VolumeInUse) or one still creating (IncorrectState),
+   * the answer is 'in-use' or 'not-ready', as the adapter reports those refusals.
    */
-  deleteVolume(id: string): Promise<DeleteOutcome> {
+  deleteVolume(id: string): Promise<VolumeDeleteOutcome> {
     return this.#call('DeleteVolume', () => {
       const volume = this.#volumes.get(id);
       if (volume === undefined) return 'not-found';
       const state = this.#stateOf(volume);
-      if (state === 'in-use') {
-        throw ec2Error('VolumeInUse', `Volume ${id} is currently attached to ${volume.attachedTo}`);
-      }
-      if (state === 'creating') throw ec2Error('IncorrectState', `The volume '${id}' is 'creating'`);
+      if (state === 'in-use') return 'in-use';
+      if (state === 'creating') return 'not-ready';
       this.#volumes.delete(id);
       return 'deleted';
     });
