@@ -64,8 +64,20 @@ export function lambdaBundling(): BundlingOptions {
       '--alias': Object.entries(LAMBDA_MODULE_ALIASES).map(([module, file]) => `${module}=${file}`),
     },
     bundleAwsSDK: true,
+    // A package.json saying the bundle is CommonJS, so index.js loads as such wherever it is put: Lambda's
+    // /var/task has none (CommonJS is Node's default), but cdk.out sits inside this "type": "module" project.
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        `echo '${BUNDLE_PACKAGE_JSON}' > "${outputDir}/package.json"`,
+      ],
+    },
   };
 }
+
+/** The package.json written beside every bundle. */
+export const BUNDLE_PACKAGE_JSON = '{"type":"commonjs"}';
 
 /** The same settings for esbuild's own API (bench/bundles.ts); `outfile` is BUNDLE_FILE in a folder of its own. */
 export function esbuildOptions(entry: string, outfile: string) {

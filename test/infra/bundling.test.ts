@@ -1,10 +1,12 @@
 // One real bundle through NodejsFunction: the local esbuild (never Docker), CommonJS (bundling.ts says why).
 // The size and load-time budgets (1 MB, 150 ms) are measured for every function by bench/bundles.ts.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_FILE } from '../../infra/constructs/bundling.ts';
+import { BUNDLE_FILE, BUNDLE_PACKAGE_JSON } from '../../infra/constructs/bundling.ts';
 import { EksDrFunction } from '../../infra/constructs/eks-dr-function.ts';
 import { serializePlan } from '../../src/plan/index.ts';
 import { examplePlan } from './synth-helpers.ts';
@@ -32,7 +34,7 @@ describe('EksDrFunction bundling', () => {
     const files = readdirSync(assetDir).sort();
 
     // Assert
-    expect(files).toEqual(['index.js', 'index.js.map']);
+    expect(files).toEqual(['index.js', 'index.js.map', 'package.json']);
     expect(code).toMatch(/^"use strict";/);
     expect(code).toContain('module.exports=');
     // Lambda's own limit for an unzipped deployment package.
@@ -63,5 +65,20 @@ describe('EksDrFunction bundling', () => {
     // Assert: the second alias reached esbuild's command line too.
     expect(sources.some((source) => source.endsWith('functions/shared/semver-gte.ts'))).toBe(true);
     expect(sources.filter((source) => source.includes('node_modules/semver/'))).toEqual([]);
+  });
+
+  it('exports the handler, loaded with require as the runtime does, even inside a "type": "module" project', () => {
+    // Arrange: a copy of the asset under a package.json that makes .js files ES modules, like cdk.out here.
+    const project = mkdtempSync(join(tmpdir(), 'eks-dr-asset-'));
+    writeFileSync(join(project, 'package.json'), '{"type":"module"}');
+    cpSync(assetDir, join(project, 'asset'), { recursive: true });
+
+    // Act
+    const loaded = createRequire(import.meta.url)(join(project, 'asset', BUNDLE_FILE));
+
+    // Assert
+    expect(typeof loaded.handler).toBe('function');
+    expect(readFileSync(join(assetDir, 'package.json'), 'utf8').trim()).toBe(BUNDLE_PACKAGE_JSON);
+    rmSync(project, { recursive: true, force: true });
   });
 });
