@@ -12,17 +12,27 @@
 import { HttpRequest } from '@smithy/protocol-http';
 import { parseXml, type XmlElement } from './query-xml.ts';
 import {
+  AwsApiError,
   AwsNetworkError,
-  type CredentialSource,
+  AwsResponseError,
   encodeRfc3986,
   formEncode,
   regionalEndpoint,
+  type SignedClientOptions,
   SignedHttpClient,
+  type SignedService,
   snippet,
 } from './signed-http.ts';
 
-/** The connection failed or timed out before a whole answer arrived (the transport's error, EC2's name kept). */
-export { AwsNetworkError as Ec2NetworkError, encodeRfc3986 };
+// The transport's errors under the names EC2's callers and tests know.
+export {
+  AwsApiError as Ec2ApiError,
+  AwsNetworkError as Ec2NetworkError,
+  AwsResponseError as Ec2ResponseError,
+  encodeRfc3986,
+};
+
+const EC2: SignedService = { serviceName: 'EC2', signingName: 'ec2', endpointPrefix: 'ec2' };
 
 const API_VERSION = '2016-11-15';
 const CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
@@ -48,49 +58,7 @@ export interface Ec2Api {
 }
 
 /** Options of Ec2QueryClient. */
-export interface Ec2QueryClientOptions {
-  region: string;
-  credentials: CredentialSource;
-  /** @default https://ec2.<region>.amazonaws.com (.amazonaws.com.cn in China) */
-  endpoint?: string;
-  /** The whole exchange, from connecting to the last byte of the answer. @default 30_000 */
-  requestTimeoutMs?: number;
-}
-
-/** An error EC2 answered; `name` is EC2's code, so `awsErrorCode()` and the retry classifiers read it. */
-export class Ec2ApiError extends Error {
-  readonly $fault: 'client' | 'server';
-  readonly $metadata: { httpStatusCode: number; requestId: string | undefined };
-
-  constructor(
-    readonly action: string,
-    readonly code: string,
-    message: string,
-    httpStatusCode: number,
-    readonly requestId: string | undefined,
-  ) {
-    super(message || code);
-    this.name = code;
-    this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
-    this.$metadata = { httpStatusCode, requestId };
-  }
-}
-
-/** An answer that is not the XML EC2 sends (a proxy's page, a truncated body); 5xx ones count as transient. */
-export class Ec2ResponseError extends Error {
-  readonly $metadata: { httpStatusCode: number };
-
-  constructor(
-    readonly action: string,
-    readonly httpStatusCode: number,
-    problem: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(`EC2 ${action} answered HTTP ${httpStatusCode} with ${problem}`, options);
-    this.name = 'Ec2ResponseError';
-    this.$metadata = { httpStatusCode };
-  }
-}
+export type Ec2QueryClientOptions = SignedClientOptions;
 
 /**
  * Flattens a structured request into EC2's `Name.N` / `Name.Member` pairs, in the order given. Undefined
@@ -121,7 +89,7 @@ export function flattenEc2Params(params: Ec2QueryParams): [string, string][] {
 
 /** The public EC2 endpoint of `region`. */
 export function ec2Endpoint(region: string): string {
-  return regionalEndpoint('ec2', region);
+  return regionalEndpoint(EC2.endpointPrefix, region);
 }
 
 /** EC2 over its Query API: SigV4-signed form POSTs (node:https, keep-alive), XML answers. */
@@ -133,22 +101,9 @@ export class Ec2QueryClient implements Ec2Api {
 
   constructor(options: Ec2QueryClientOptions) {
     this.#customEndpoint = options.endpoint !== undefined;
-    let endpoint: URL;
-    try {
-      endpoint = new URL(options.endpoint ?? ec2Endpoint(options.region));
-    } catch (error) {
-      throw new RangeError(`EC2 client endpoint ${options.endpoint}: not a URL`, { cause: error });
-    }
-    this.#http = new SignedHttpClient({
-      serviceName: 'EC2',
-      signingName: 'ec2',
-      region: options.region,
-      endpoint,
-      credentials: options.credentials,
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    });
+    this.#http = SignedHttpClient.forService(EC2, options);
     this.region = options.region;
-    this.endpoint = endpoint;
+    this.endpoint = this.#http.endpoint;
   }
 
   /** Calls `action` with `params` and returns the `<ActionResponse>` root; EC2's refusals throw Ec2ApiError. */
@@ -197,10 +152,17 @@ function answerOf(action: string, status: number, text: string): XmlElement {
   try {
     root = parseXml(text);
   } catch (error) {
-    throw new Ec2ResponseError(action, status, `a body that is not XML (${snippet(text)})`, { cause: error });
+    throw new AwsResponseError('EC2', action, status, `a body that is not XML (${snippet(text)})`, {
+      cause: error,
+    });
   }
   if (root.name !== `${action}Response`) {
-    throw new Ec2ResponseError(action, status, `<${root.name}> where <${action}Response> was expected`);
+    throw new AwsResponseError(
+      'EC2',
+      action,
+      status,
+      `<${root.name}> where <${action}Response> was expected`,
+    );
   }
   return root;
 }
@@ -210,17 +172,17 @@ function errorOf(action: string, status: number, text: string): Error {
   try {
     root = parseXml(text);
   } catch (error) {
-    return new Ec2ResponseError(action, status, `a body that is not XML (${snippet(text)})`, {
+    return new AwsResponseError('EC2', action, status, `a body that is not XML (${snippet(text)})`, {
       cause: error,
     });
   }
   const error = root.child('Errors')?.child('Error');
   const code = error?.textOf('Code');
   if (error === undefined || code === undefined || code === '') {
-    return new Ec2ResponseError(action, status, `no <Errors><Error><Code> (${snippet(text)})`);
+    return new AwsResponseError('EC2', action, status, `no <Errors><Error><Code> (${snippet(text)})`);
   }
   const requestId = root.textOf('RequestID') ?? root.textOf('RequestId');
-  return new Ec2ApiError(action, code, error.textOf('Message') ?? '', status, requestId);
+  return new AwsApiError(action, code, error.textOf('Message') ?? '', status, requestId);
 }
 
 function isList(value: Ec2QueryValue): value is readonly Ec2QueryValue[] {

@@ -7,12 +7,20 @@
 // (`ResourceNotFoundException:http://internal.amazon.com/...`), else in the body's `__type` or `code`,
 // with `message` beside it; 5xx answers are the server's fault and worth retrying.
 import {
-  type CredentialSource,
+  AwsApiError,
+  AwsResponseError,
   encodeRfc3986,
   regionalEndpoint,
+  type SignedClientOptions,
   SignedHttpClient,
+  type SignedService,
   snippet,
 } from './signed-http.ts';
+
+// The transport's errors under the names EKS's callers and tests know.
+export { AwsApiError as EksApiError, AwsResponseError as EksResponseError };
+
+const EKS: SignedService = { serviceName: 'EKS', signingName: 'eks', endpointPrefix: 'eks' };
 
 /** The members of DescribeCluster's `cluster` that eks-dr reads; EKS sends many more. */
 export interface EksClusterDescription {
@@ -31,55 +39,11 @@ export interface EksClusterApi {
 }
 
 /** Options of EksRestClient. */
-export interface EksRestClientOptions {
-  region: string;
-  credentials: CredentialSource;
-  /** @default https://eks.<region>.amazonaws.com (.amazonaws.com.cn in China) */
-  endpoint?: string;
-  /** The whole exchange, from connecting to the last byte of the answer. @default 30_000 */
-  requestTimeoutMs?: number;
-}
-
-/** An error EKS answered; `name` is EKS's code, so `awsErrorCode()` and the retry classifiers read it. */
-export class EksApiError extends Error {
-  readonly $fault: 'client' | 'server';
-  readonly $metadata: { httpStatusCode: number; requestId: string | undefined };
-
-  constructor(
-    readonly action: string,
-    readonly code: string,
-    message: string,
-    httpStatusCode: number,
-    requestId: string | undefined,
-  ) {
-    super(message || code);
-    this.name = code;
-    this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
-    this.$metadata = { httpStatusCode, requestId };
-  }
-}
-
-/** An answer that is not the JSON EKS sends (a proxy's page, a truncated body); 5xx ones count as transient. */
-export class EksResponseError extends Error {
-  readonly $fault: 'client' | 'server';
-  readonly $metadata: { httpStatusCode: number };
-
-  constructor(
-    readonly action: string,
-    readonly httpStatusCode: number,
-    problem: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(`EKS ${action} answered HTTP ${httpStatusCode} with ${problem}`, options);
-    this.name = 'EksResponseError';
-    this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
-    this.$metadata = { httpStatusCode };
-  }
-}
+export type EksRestClientOptions = SignedClientOptions;
 
 /** The public EKS endpoint of `region`. */
 export function eksEndpoint(region: string): string {
-  return regionalEndpoint('eks', region);
+  return regionalEndpoint(EKS.endpointPrefix, region);
 }
 
 /** EKS DescribeCluster over its REST API: a SigV4-signed GET (node:https, keep-alive), a JSON answer. */
@@ -88,20 +52,7 @@ export class EksRestClient implements EksClusterApi {
   readonly #http: SignedHttpClient;
 
   constructor(options: EksRestClientOptions) {
-    let endpoint: URL;
-    try {
-      endpoint = new URL(options.endpoint ?? eksEndpoint(options.region));
-    } catch (error) {
-      throw new RangeError(`EKS client endpoint ${options.endpoint}: not a URL`, { cause: error });
-    }
-    this.#http = new SignedHttpClient({
-      serviceName: 'EKS',
-      signingName: 'eks',
-      region: options.region,
-      endpoint,
-      credentials: options.credentials,
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    });
+    this.#http = SignedHttpClient.forService(EKS, options);
     this.region = options.region;
   }
 
@@ -117,7 +68,8 @@ export class EksRestClient implements EksClusterApi {
     if (status < 200 || status >= 300) throw errorOf(action, status, body, headers);
     const cluster = isRecord(body) ? body.cluster : undefined;
     if (cluster === undefined || cluster === null) return undefined;
-    if (!isRecord(cluster)) throw new EksResponseError(action, status, 'a "cluster" that is not an object');
+    if (!isRecord(cluster))
+      throw new AwsResponseError('EKS', action, status, 'a "cluster" that is not an object');
     return cluster as EksClusterDescription;
   }
 }
@@ -127,7 +79,7 @@ function parseJson(action: string, status: number, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new EksResponseError(action, status, `a body that is not JSON (${snippet(text)})`, {
+    throw new AwsResponseError('EKS', action, status, `a body that is not JSON (${snippet(text)})`, {
       cause: error,
     });
   }
@@ -146,9 +98,9 @@ function errorOf(
   const code = raw?.split(':')[0]?.split('#').pop()?.trim();
   const requestId = firstString(headers['x-amzn-requestid'], headers['x-amz-request-id']);
   if (code === undefined || code === '') {
-    return new EksResponseError(action, status, `no error code (${snippet(JSON.stringify(body))})`);
+    return new AwsResponseError('EKS', action, status, `no error code (${snippet(JSON.stringify(body))})`);
   }
-  return new EksApiError(action, code, firstString(fields.message, fields.Message) ?? '', status, requestId);
+  return new AwsApiError(action, code, firstString(fields.message, fields.Message) ?? '', status, requestId);
 }
 
 function firstString(...values: unknown[]): string | undefined {

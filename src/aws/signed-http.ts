@@ -18,6 +18,26 @@ export interface AwsCredentials {
 /** Static credentials, or a provider that refreshes them (the Lambda role's). */
 export type CredentialSource = AwsCredentials | (() => Promise<AwsCredentials>);
 
+/** What every client over SignedHttpClient is given. */
+export interface SignedClientOptions {
+  region: string;
+  credentials: CredentialSource;
+  /** @default https://<service>.<region>.amazonaws.com (.amazonaws.com.cn in China) */
+  endpoint?: string;
+  /** The whole exchange, from connecting to the last byte of the answer. @default 30_000 */
+  requestTimeoutMs?: number;
+}
+
+/** How a service is reached and named: `EC2`/`ec2`/`ec2`, `EKS`/`eks`/`eks`. */
+export interface SignedService {
+  /** The name errors use. */
+  serviceName: string;
+  /** The SigV4 signing name. */
+  signingName: string;
+  /** The first label of its public endpoint. */
+  endpointPrefix: string;
+}
+
 /** Options of SignedHttpClient. */
 export interface SignedHttpClientOptions {
   /** The name errors use (`EC2`, `EKS`). */
@@ -65,6 +85,44 @@ export class AwsNetworkError extends Error {
   }
 }
 
+/** A refusal the service answered; `name` is its code, so `awsErrorCode()` and the retry classifiers read it. */
+export class AwsApiError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number; requestId: string | undefined };
+
+  constructor(
+    readonly action: string,
+    readonly code: string,
+    message: string,
+    httpStatusCode: number,
+    readonly requestId: string | undefined,
+  ) {
+    super(message || code);
+    this.name = code;
+    this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode, requestId };
+  }
+}
+
+/** An answer not in the service's format (a proxy's page, a truncated body); 5xx ones count as transient. */
+export class AwsResponseError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number };
+
+  constructor(
+    readonly service: string,
+    readonly action: string,
+    readonly httpStatusCode: number,
+    problem: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${service} ${action} answered HTTP ${httpStatusCode} with ${problem}`, options);
+    this.name = 'AwsResponseError';
+    this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode };
+  }
+}
+
 /** The AWS region names SigV4 signs for (`eu-west-1`, `us-gov-west-1`, `cn-north-1`). */
 function isRegionName(region: string): boolean {
   return /^[a-z]{2,}(-[a-z]+)+-\d+$/.test(region);
@@ -106,6 +164,29 @@ export class SignedHttpClient {
     this.#signer = this.signerFor(options.region);
     // A warm Lambda reuses the TLS connection instead of a handshake per call.
     this.#agent = this.endpoint.protocol === 'https:' ? new Agent({ keepAlive: true }) : undefined;
+  }
+
+  /**
+   * The transport of `service` for a client's options: its public endpoint in the region unless the options
+   * name one (which must be a URL).
+   */
+  static forService(service: SignedService, options: SignedClientOptions): SignedHttpClient {
+    let endpoint: URL;
+    try {
+      endpoint = new URL(options.endpoint ?? regionalEndpoint(service.endpointPrefix, options.region));
+    } catch (error) {
+      throw new RangeError(`${service.serviceName} client endpoint ${options.endpoint}: not a URL`, {
+        cause: error,
+      });
+    }
+    return new SignedHttpClient({
+      serviceName: service.serviceName,
+      signingName: service.signingName,
+      region: options.region,
+      endpoint,
+      credentials: options.credentials,
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    });
   }
 
   /** A SigV4 signer of this service for `region` (presigned URLs for another region need their own). */
