@@ -441,8 +441,8 @@ function splitUstarPath(path: string): { prefix: string; name: string } | undefi
   return undefined;
 }
 
-// A PAX record is "<length> <key>=<value>\n", where length counts the whole record, its own digits included.
-function paxRecord(key: string, value: string): string {
+/** A PAX record, "<length> <key>=<value>\n", where length counts the whole record, its own digits included. */
+export function paxRecord(key: string, value: string): string {
   const rest = ` ${key}=${value}\n`;
   let length = Buffer.byteLength(rest) + 1;
   while (String(length).length + Buffer.byteLength(rest) !== length)
