@@ -35,7 +35,11 @@ export interface Ec2VolumeSnapshotsOptions {
   retry?: Ec2RetryOptions;
 }
 
-// DeleteVolume refusals that are answers: attached (never detached here), or still being created.
+// Delete refusals that are answers: already gone; for a volume also attached (never detached here) or
+// still being created.
+const DELETE_SNAPSHOT_REFUSALS: ReadonlyMap<string, DeleteOutcome> = new Map([
+  ['InvalidSnapshot.NotFound', 'not-found'],
+]);
 const DELETE_VOLUME_REFUSALS: ReadonlyMap<string, VolumeDeleteOutcome> = new Map([
   ['InvalidVolume.NotFound', 'not-found'],
   ['VolumeInUse', 'in-use'],
@@ -182,27 +186,29 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
   }
 
   /** DeleteSnapshot; a snapshot that is already gone is reported, not an error. */
-  async deleteSnapshot(id: string): Promise<DeleteOutcome> {
-    try {
-      await this.#call('DeleteSnapshot', { SnapshotId: id });
-      return 'deleted';
-    } catch (error) {
-      if (error instanceof AwsRequestError && error.code === 'InvalidSnapshot.NotFound') return 'not-found';
-      throw error;
-    }
+  deleteSnapshot(id: string): Promise<DeleteOutcome> {
+    return this.#delete('DeleteSnapshot', { SnapshotId: id }, DELETE_SNAPSHOT_REFUSALS);
   }
 
   /**
    * DeleteVolume; a volume that is already gone, attached (VolumeInUse) or still being created
    * (IncorrectState) is reported, not an error.
    */
-  async deleteVolume(id: string): Promise<VolumeDeleteOutcome> {
+  deleteVolume(id: string): Promise<VolumeDeleteOutcome> {
+    return this.#delete('DeleteVolume', { VolumeId: id }, DELETE_VOLUME_REFUSALS);
+  }
+
+  // A delete call whose listed refusals are answers rather than failures.
+  async #delete<T extends string>(
+    action: string,
+    params: Ec2QueryParams,
+    refusals: ReadonlyMap<string, T>,
+  ): Promise<'deleted' | T> {
     try {
-      await this.#call('DeleteVolume', { VolumeId: id });
+      await this.#call(action, params);
       return 'deleted';
     } catch (error) {
-      const outcome =
-        error instanceof AwsRequestError ? DELETE_VOLUME_REFUSALS.get(error.code ?? '') : undefined;
+      const outcome = error instanceof AwsRequestError ? refusals.get(error.code ?? '') : undefined;
       if (outcome !== undefined) return outcome;
       throw error;
     }
