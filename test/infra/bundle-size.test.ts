@@ -1,6 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE_FILE, esbuildOptions } from '../../infra/constructs/bundling.ts';
@@ -33,18 +33,18 @@ describe('Lambda bundle size (the settings cdk synth uses)', () => {
 });
 
 /** esbuild's account of a function's bundle. */
-async function bundleMetafile(name: string): Promise<Metafile> {
-  const outfile = join(out, `contents-${name}`, BUNDLE_FILE);
+async function bundleMetafile(entry: string): Promise<Metafile> {
+  const outfile = join(out, `contents-${basename(entry, '.ts')}`, BUNDLE_FILE);
   const result = await build({
-    ...esbuildOptions(join(ROOT, 'functions', `${name}.ts`), outfile),
+    ...esbuildOptions(entry, outfile),
     metafile: true,
   });
   return result.metafile;
 }
 
 /** The inputs that reached a function's bundle (esbuild lists every parsed input, shaken out or not). */
-async function bundledInputs(name: string): Promise<string[]> {
-  const metafile = await bundleMetafile(name);
+async function bundledInputs(entry: string): Promise<string[]> {
+  const metafile = await bundleMetafile(entry);
   const output = Object.values(metafile.outputs).find((entry) => entry.entryPoint !== undefined);
   return Object.entries(output?.inputs ?? {})
     .filter(([, contribution]) => contribution.bytesInOutput > 0)
@@ -79,10 +79,10 @@ describe('Lambda bundle contents', () => {
   // no longer drags unused modules, and the CommonJS packages behind them, into every function.
   it.each(['trigger', 'capacity'])('%s carries no archive reader it never calls', async (name) => {
     // Arrange
-    const bundle = `${name}`;
+    const entry = join(ROOT, 'functions', `${name}.ts`);
 
     // Act
-    const inputs = await bundledInputs(bundle);
+    const inputs = await bundledInputs(entry);
 
     // Assert
     expect(inputs.some((input) => input.includes('src/failover/'))).toBe(true);
@@ -94,10 +94,10 @@ describe('Lambda bundle contents', () => {
     '%s reaches its cluster without @aws-sdk/client-eks',
     async (name) => {
       // Arrange
-      const bundle = `${name}`;
+      const entry = join(ROOT, 'functions', `${name}.ts`);
 
       // Act
-      const inputs = await bundledInputs(bundle);
+      const inputs = await bundledInputs(entry);
 
       // Assert
       expect(inputs.some((input) => input.includes('src/aws/eks-rest-client.ts'))).toBe(true);
@@ -113,7 +113,7 @@ describe('Lambda bundle contents', () => {
       const standIn = 'functions/shared/semver-gte.ts';
 
       // Act
-      const metafile = await bundleMetafile(name);
+      const metafile = await bundleMetafile(join(ROOT, 'functions', `${name}.ts`));
 
       // Assert
       const callers = Object.entries(metafile.inputs)
