@@ -1,8 +1,8 @@
 // Stack frames of a failed step, pointing at the TypeScript source rather than the minified bundle.
 //
 // Why not NODE_OPTIONS=--enable-source-maps: Node then reads and decodes the bundle's whole source map while
-// loading it, on every cold start, whether or not anything fails — measured 28–42 ms (~20%) of the load
-// of each function (issue #7's budget is 150 ms). The map ships next to the bundle anyway (index.js.map),
+// loading it, on every cold start, whether or not anything fails — measured 17–42 ms (23–48%) more load
+// for each function (issue #7's budget is 150 ms). The map ships next to the bundle anyway (index.js.map),
 // so it is read here instead, once, and only when a step fails and its frames are logged.
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';

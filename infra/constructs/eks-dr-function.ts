@@ -73,7 +73,7 @@ export class EksDrFunction extends Construct {
       EKS_DR_SIDE_REGION: props.side,
       POWERTOOLS_SERVICE_NAME: 'eks-dr',
       POWERTOOLS_METRICS_NAMESPACE: 'EksDr',
-      // No --enable-source-maps: it decodes the whole map on every cold start (~20% of the load time);
+      // No --enable-source-maps: it decodes the whole map on every cold start (17–42 ms, 23–48% more load time);
       // functions/shared/stack-frames.ts maps the frames of a failed step from index.js.map instead.
       ...props.environment,
     };
