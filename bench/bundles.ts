@@ -95,10 +95,10 @@ try {
   ];
   const functionBundles = names.map((name) => bundle(name, join(ROOT, 'functions', `${name}.ts`), true));
   const all = [...floorBundles, ...functionBundles];
-  // Round-robin: a slow spell of a shared machine then lands on every bundle alike, floors included,
-  // instead of on whichever bundle happened to be measuring.
+  // Round-robin, in a new order each round: a slow spell of a shared machine then lands on every bundle
+  // alike, floors included, instead of on whichever bundle happened to be measuring or came first.
   for (let run = 0; run < runs; run++) {
-    for (const entry of all) {
+    for (const entry of shuffled(all)) {
       if (entry.error !== undefined) continue;
       const result = loadOnce(entry.outfile);
       if (typeof result === 'string') entry.error = result;
@@ -119,6 +119,16 @@ interface Bundle {
   judged: boolean;
   samples: number[];
   error?: string;
+}
+
+/** A copy of `items` in random order (Fisher–Yates). */
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
 }
 
 /** Bundles one entry point with the deployed settings. */
