@@ -15,6 +15,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { generateObjects } from '../sandbox/kube/generate.ts';
+import { KubeApiSimulator } from '../sandbox/kube/simulator.ts';
 import { readBackup } from '../src/archive/backup-reader.ts';
 import { LocalDirectoryStore } from '../src/archive/stores/local-directory-store.ts';
 import type { ArchiveEntry } from '../src/archive/writer.ts';
@@ -25,8 +27,6 @@ import { clusterClientFromKubeconfigText, loadKubeconfig } from '../src/kube/kub
 import { resolveRestoreOptions } from '../src/restore/options.ts';
 import { planRestore } from '../src/restore/planner.ts';
 import { Restorer } from '../src/restore/restorer.ts';
-import { generateObjects } from '../src/sandbox/kube/generate.ts';
-import { KubeApiSimulator } from '../src/sandbox/kube/simulator.ts';
 
 const [mode] = process.argv.slice(2);
 if (mode === 'serve') await serve(process.argv.slice(3));

@@ -1,5 +1,5 @@
 // The collaborators the failover use cases depend on. `src/aws/` implements them over the AWS SDK and
-// `src/sandbox/aws/` in memory; the use cases see only these shapes, never SDK types.
+// `sandbox/aws/` in memory; the use cases see only these shapes, never SDK types.
 // Step Functions Retry/Catch match on the error `name`s below, so they are part of the workflow contract:
 // keep them stable.
 

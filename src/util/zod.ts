@@ -1,4 +1,4 @@
-// The one zod every schema in eks-dr imports: `import * as z from '../util/zod.ts'`.
+// The one zod every schema in eks-dr imports: `import * as z from './zod.ts'`.
 //
 // zod/mini, not classic zod: every Lambda bundles these schemas, and the classic API (methods on every schema)
 // defeats tree-shaking; it cost ~90 KB and ~45 ms of cold load per function, mini about 20 KB and a few ms.

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../sandbox/kube/generate.ts';
 import { ParallelGzip } from '../../src/archive/parallel-gzip.ts';
-import { mulberry32 } from '../../src/sandbox/kube/generate.ts';
 
 /** `size` bytes of seeded, somewhat compressible text. */
 function textChunk(random: () => number, size: number): Buffer {

@@ -21,6 +21,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openBackupStore } from '../../cli/open-store.ts';
 import {
   ArchiveIntegrityError,
   ArchiveWriter,
@@ -31,7 +32,6 @@ import {
   readBackup,
   verifyBackup,
 } from '../../src/archive/index.ts';
-import { openBackupStore } from '../../src/archive/stores/open-store.ts';
 import { copyBackup, S3BackupStore } from '../../src/aws/s3-backup-store.ts';
 import { parseS3Url } from '../../src/aws/s3-url.ts';
 import { aManifest, configMap, drain, flipByte } from '../archive/archive-helpers.ts';

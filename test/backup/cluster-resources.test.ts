@@ -1,10 +1,10 @@
 // Velero's --include-cluster-resources in a snapshot of the sandbox: all, none, or (auto) only what the
 // backed-up namespaces use when namespaces are filtered.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import type { BackupFilters } from '../../src/backup/resource-filter.ts';
 import { Backupper } from '../../src/backup/snapshot.ts';
 import type { HttpClusterClient } from '../../src/kube/cluster-client.ts';
-import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { aCrd, aCustomObject } from '../fixtures/kube-objects.ts';
 import { fastClient, loadFixtureCluster, MemorySink, readEntries } from './snapshot-harness.ts';
 

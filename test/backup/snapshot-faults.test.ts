@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import { ResourceListError } from '../../src/backup/errors.ts';
 import { Backupper } from '../../src/backup/snapshot.ts';
 import type { HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import { KubeThrottledError } from '../../src/kube/errors.ts';
 import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
-import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { aConfigMap, aNamespace, aSecret } from '../fixtures/kube-objects.ts';
 import { MemorySink, readEntries } from './snapshot-harness.ts';
 

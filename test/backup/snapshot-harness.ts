@@ -3,10 +3,10 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+import type { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import { type ArchiveSummary, verifyArchive } from '../../src/archive/index.ts';
 import type { HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
-import type { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import {
   aConfigMap,
   aCrd,

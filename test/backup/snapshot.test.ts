@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import { backupManifestSchema } from '../../src/archive/index.ts';
 import { InvalidBackupFilterError, InvalidBackupRequestError } from '../../src/backup/errors.ts';
 import { Backupper, type SnapshotProgress, type SnapshotRequest } from '../../src/backup/snapshot.ts';
 import type { HttpClusterClient } from '../../src/kube/cluster-client.ts';
-import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { fastClient, loadFixtureCluster, MemorySink, readEntries } from './snapshot-harness.ts';
 
 describe('Backupper against the sandbox', () => {

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
-import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
+import { main } from '../../cli/main.ts';
+import { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import { loadFixtureCluster } from '../backup/snapshot-harness.ts';
 
 /** Runs the CLI in-process and returns its exit code and what it printed. */

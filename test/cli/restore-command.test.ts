@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CommandIo, runRestoreCommand } from '../../src/cli/restore-command.ts';
+import { type CommandIo, runRestoreCommand } from '../../cli/restore-command.ts';
+import type { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import type { RestoreResult } from '../../src/restore/result.ts';
-import type { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { backUp, fixtureObjects, startSimulator, temporaryStore } from '../restore/restore-harness.ts';
 
 const BACKUP = 'nightly-3';

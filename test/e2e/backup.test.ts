@@ -1,9 +1,9 @@
 // The backup workflow end to end: archive in the primary bucket, EBS snapshots copied to DR, the archive
 // copied and verified in the DR bucket with the volume records, and retention over several runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalWorkflowResult } from '../../sandbox/workflows/local-workflow-runner.ts';
+import { type SandboxWorld, startSandboxWorld } from '../../sandbox/world.ts';
 import { verifyBackup } from '../../src/archive/index.ts';
-import type { LocalWorkflowResult } from '../../src/sandbox/workflows/local-workflow-runner.ts';
-import { type SandboxWorld, startSandboxWorld } from '../../src/sandbox/world.ts';
 import { reportOf, runOnWorld, statesOf } from './e2e-helpers.ts';
 
 let world: SandboxWorld;

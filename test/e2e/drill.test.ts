@@ -2,12 +2,7 @@
 // RPO, never touch DNS; with cleanup, remove what was restored and return to pilot light.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupNameFor } from '../../functions/shared/backup-name.ts';
-import {
-  SAMPLE_TARGETS,
-  SAMPLE_ZONE_ID,
-  type SandboxWorld,
-  startSandboxWorld,
-} from '../../src/sandbox/world.ts';
+import { SAMPLE_TARGETS, SAMPLE_ZONE_ID, type SandboxWorld, startSandboxWorld } from '../../sandbox/world.ts';
 import { RESTORE_TAG } from '../../src/volumes/index.ts';
 import { reportOf, runOnWorld } from './e2e-helpers.ts';
 

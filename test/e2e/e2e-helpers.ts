@@ -4,8 +4,8 @@ import {
   type LocalFunction,
   type LocalWorkflowResult,
   runLocalWorkflow,
-} from '../../src/sandbox/workflows/local-workflow-runner.ts';
-import { functionsFor, type SandboxWorld } from '../../src/sandbox/world.ts';
+} from '../../sandbox/workflows/local-workflow-runner.ts';
+import { functionsFor, type SandboxWorld } from '../../sandbox/world.ts';
 import type { WorkflowFunction, WorkflowName } from '../../src/workflows/definitions.ts';
 
 /** Runs one workflow with every function real, Waits on the world's compressed clock. */

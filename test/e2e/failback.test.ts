@@ -1,13 +1,8 @@
 // Failback end to end: after a failover, a change made in DR during the outage comes home with a fresh DR
 // snapshot, DNS returns to the primary, and the DR node groups go back to pilot light.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalWorkflowResult } from '../../src/sandbox/workflows/local-workflow-runner.ts';
-import {
-  SAMPLE_TARGETS,
-  SAMPLE_ZONE_ID,
-  type SandboxWorld,
-  startSandboxWorld,
-} from '../../src/sandbox/world.ts';
+import type { LocalWorkflowResult } from '../../sandbox/workflows/local-workflow-runner.ts';
+import { SAMPLE_TARGETS, SAMPLE_ZONE_ID, type SandboxWorld, startSandboxWorld } from '../../sandbox/world.ts';
 import { reportOf, runOnWorld } from './e2e-helpers.ts';
 
 let world: SandboxWorld;

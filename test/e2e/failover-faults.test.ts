@@ -2,12 +2,7 @@
 // that fails (both leave DNS untouched and report Failed with the cause), then Route 53 answering
 // PriorRequestNotComplete, which the adapter's backoff rides out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  SAMPLE_TARGETS,
-  SAMPLE_ZONE_ID,
-  type SandboxWorld,
-  startSandboxWorld,
-} from '../../src/sandbox/world.ts';
+import { SAMPLE_TARGETS, SAMPLE_ZONE_ID, type SandboxWorld, startSandboxWorld } from '../../sandbox/world.ts';
 import { runOnWorld, statesOf } from './e2e-helpers.ts';
 
 let world: SandboxWorld;

@@ -1,13 +1,8 @@
 // Failover end to end: the real failover.asl.json, every Task answered by the real handler on the sandbox
 // world. A backup runs first, as the schedule would have run it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalWorkflowResult } from '../../src/sandbox/workflows/local-workflow-runner.ts';
-import {
-  SAMPLE_TARGETS,
-  SAMPLE_ZONE_ID,
-  type SandboxWorld,
-  startSandboxWorld,
-} from '../../src/sandbox/world.ts';
+import type { LocalWorkflowResult } from '../../sandbox/workflows/local-workflow-runner.ts';
+import { SAMPLE_TARGETS, SAMPLE_ZONE_ID, type SandboxWorld, startSandboxWorld } from '../../sandbox/world.ts';
 import { reportOf, runOnWorld, statesOf } from './e2e-helpers.ts';
 
 let world: SandboxWorld;

@@ -1,8 +1,8 @@
 // A restore that runs out of time: each invocation stops at its deadline and returns a continuation, the
 // workflow loops, and the next invocation resumes where the last stopped: nothing lost, nothing twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalWorkflowResult } from '../../src/sandbox/workflows/local-workflow-runner.ts';
-import { type SandboxWorld, startSandboxWorld } from '../../src/sandbox/world.ts';
+import type { LocalWorkflowResult } from '../../sandbox/workflows/local-workflow-runner.ts';
+import { type SandboxWorld, startSandboxWorld } from '../../sandbox/world.ts';
 import { counting, reportOf, runOnWorld } from './e2e-helpers.ts';
 
 let world: SandboxWorld;

@@ -7,7 +7,7 @@ import {
   type SandboxWorld,
   startSandboxWorld,
   stateMachineOf,
-} from '../../src/sandbox/world.ts';
+} from '../../sandbox/world.ts';
 import { alarmEvent, scheduledEvent } from './events.ts';
 
 let world: SandboxWorld;

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SandboxClock } from '../../sandbox/aws/sandbox-clock.ts';
+import { SandboxEks } from '../../sandbox/aws/sandbox-eks.ts';
+import { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import { CapacityManager, type CapacityStatus } from '../../src/failover/capacity.ts';
 import { CapacityTimeoutError, NodeGroupUpdateFailedError } from '../../src/failover/errors.ts';
 import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
-import { SandboxClock } from '../../src/sandbox/aws/sandbox-clock.ts';
-import { SandboxEks } from '../../src/sandbox/aws/sandbox-eks.ts';
-import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { aPlan } from './failover-fixtures.ts';
 
 const plan = aPlan((raw) => {

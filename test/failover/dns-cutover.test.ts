@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { SandboxClock } from '../../sandbox/aws/sandbox-clock.ts';
+import { SandboxRoute53 } from '../../sandbox/aws/sandbox-route53.ts';
 import { DnsCutover } from '../../src/failover/dns-cutover.ts';
 import { PlanSectionMissingError } from '../../src/failover/errors.ts';
 import type { DnsRecordSet } from '../../src/failover/ports.ts';
-import { SandboxClock } from '../../src/sandbox/aws/sandbox-clock.ts';
-import { SandboxRoute53 } from '../../src/sandbox/aws/sandbox-route53.ts';
 import { aPlan } from './failover-fixtures.ts';
 
 const ZONE = 'Z0123456789ABCDEFGHIJ';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { SandboxMetrics } from '../../sandbox/aws/sandbox-metrics.ts';
+import { SandboxNotifier } from '../../sandbox/aws/sandbox-notifier.ts';
 import { buildTimeline, formatDuration, RunReporter } from '../../src/failover/report.ts';
 import { timed } from '../../src/failover/timing.ts';
-import { SandboxMetrics } from '../../src/sandbox/aws/sandbox-metrics.ts';
-import { SandboxNotifier } from '../../src/sandbox/aws/sandbox-notifier.ts';
 import { aPlan } from './failover-fixtures.ts';
 
 const plan = aPlan((raw) => {

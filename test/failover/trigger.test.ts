@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { SandboxNotifier } from '../../sandbox/aws/sandbox-notifier.ts';
 import { InvalidTriggerEventError } from '../../src/failover/errors.ts';
 import { decideTrigger, Trigger } from '../../src/failover/trigger.ts';
-import { SandboxNotifier } from '../../src/sandbox/aws/sandbox-notifier.ts';
 import { aPlan, BACKUP_ARN, FAILOVER_ARN, InMemoryWorkflows } from './failover-fixtures.ts';
 
 const autoPlan = () =>

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import { WorkloadsNotReadyError } from '../../src/failover/errors.ts';
 import { WorkloadReadiness } from '../../src/failover/workloads.ts';
 import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
-import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { aDeployment, aNamespace } from '../fixtures/kube-objects.ts';
 
 const NOW = new Date('2024-05-01T12:40:00Z');

@@ -18,10 +18,10 @@ import { logger } from '../../functions/shared/powertools.ts';
 import { createHandler as snapshot } from '../../functions/snapshot.ts';
 import { createHandler as volumes } from '../../functions/volumes.ts';
 import { createHandler as workloadsReady } from '../../functions/workloads-ready.ts';
-import { SandboxClock } from '../../src/sandbox/aws/sandbox-clock.ts';
-import { SandboxMetrics } from '../../src/sandbox/aws/sandbox-metrics.ts';
-import { SandboxNotifier } from '../../src/sandbox/aws/sandbox-notifier.ts';
-import { SandboxRoute53 } from '../../src/sandbox/aws/sandbox-route53.ts';
+import { SandboxClock } from '../../sandbox/aws/sandbox-clock.ts';
+import { SandboxMetrics } from '../../sandbox/aws/sandbox-metrics.ts';
+import { SandboxNotifier } from '../../sandbox/aws/sandbox-notifier.ts';
+import { SandboxRoute53 } from '../../sandbox/aws/sandbox-route53.ts';
 import {
   aPlan,
   DRILL_ARN,

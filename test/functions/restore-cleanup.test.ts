@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createHandler as restore } from '../../functions/restore.ts';
 import type { FunctionDependencies } from '../../functions/shared/dependencies.ts';
 import { logger } from '../../functions/shared/powertools.ts';
+import { Ec2Registry } from '../../sandbox/aws/ec2-standin.ts';
 import type { ApiResource } from '../../src/kube/kube-object.ts';
-import { Ec2Registry } from '../../src/sandbox/aws/ec2-standin.ts';
 import { RESTORE_TAG } from '../../src/volumes/index.ts';
 import { aPlan } from '../failover/failover-fixtures.ts';
 

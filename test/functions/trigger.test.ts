@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { WorkflowKind } from '../../functions/shared/dependencies.ts';
 import { logger } from '../../functions/shared/powertools.ts';
 import { createHandler } from '../../functions/trigger.ts';
+import { SandboxNotifier } from '../../sandbox/aws/sandbox-notifier.ts';
 import { InvalidTriggerEventError } from '../../src/failover/index.ts';
-import { SandboxNotifier } from '../../src/sandbox/aws/sandbox-notifier.ts';
 import { alarmEvent, scheduledEvent } from '../e2e/events.ts';
 import { aPlan, BACKUP_ARN, FAILOVER_ARN, InMemoryWorkflows } from '../failover/failover-fixtures.ts';
 

@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import type { HttpClusterClient, ListPageRequest, RawListItem } from '../../src/kube/cluster-client.ts';
 import { KubeConnectionError, KubeGoneError, KubeServerError } from '../../src/kube/errors.ts';
 import type { ApiResource, KubeObject } from '../../src/kube/kube-object.ts';
 import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
-import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { aConfigMap, aCrd, aCustomObject, aNamespace } from '../fixtures/kube-objects.ts';
 
 const resource = (group: string, name: string, kind: string): ApiResource => ({

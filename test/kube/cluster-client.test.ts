@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import { collectionPath, type HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import {
   KubeAlreadyExistsError,
@@ -11,7 +12,6 @@ import {
 } from '../../src/kube/errors.ts';
 import type { ApiResource } from '../../src/kube/kube-object.ts';
 import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
-import { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { aConfigMap, aCrd, aCustomObject } from '../fixtures/kube-objects.ts';
 
 const configmaps: ApiResource = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { generateObjects, mulberry32 } from '../../sandbox/kube/generate.ts';
 import { ListScanError, type ScannedItem, scanList } from '../../src/kube/list-scanner.ts';
-import { generateObjects, mulberry32 } from '../../src/sandbox/kube/generate.ts';
 
 type Json = Record<string, unknown>;
 

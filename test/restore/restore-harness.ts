@@ -3,13 +3,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KubeApiSimulator, type KubeSimulatorOptions } from '../../sandbox/kube/simulator.ts';
 import type { BackupStore } from '../../src/archive/backup-store.ts';
 import { LocalDirectoryStore } from '../../src/archive/stores/local-directory-store.ts';
 import { BackupService } from '../../src/backup/backup-service.ts';
 import type { ClusterClient, HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import type { ApiResource, KubeObject } from '../../src/kube/kube-object.ts';
 import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
-import { KubeApiSimulator, type KubeSimulatorOptions } from '../../src/sandbox/kube/simulator.ts';
 import {
   aConfigMap,
   aCrd,

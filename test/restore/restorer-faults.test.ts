@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import type { LocalDirectoryStore } from '../../src/archive/stores/local-directory-store.ts';
 import type { HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import { clusterClientFromKubeconfigText } from '../../src/kube/kubeconfig.ts';
 import { Restorer } from '../../src/restore/restorer.ts';
 import type { RestoreResult } from '../../src/restore/result.ts';
-import type { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { aConfigMap, aNamespace } from '../fixtures/kube-objects.ts';
 import { backUp, fastClient, fixtureObjects, startSimulator, temporaryStore } from './restore-harness.ts';
 

@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import type { LocalDirectoryStore } from '../../src/archive/stores/local-directory-store.ts';
 import type { HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import { groupResource } from '../../src/kube/kube-object.ts';
 import { Restorer } from '../../src/restore/restorer.ts';
 import type { RestoreResult } from '../../src/restore/result.ts';
-import type { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import { aConfigMap } from '../fixtures/kube-objects.ts';
 import {
   backUp,

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import type { LocalDirectoryStore } from '../../src/archive/stores/local-directory-store.ts';
 import type { HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import { groupResource, type KubeObject } from '../../src/kube/kube-object.ts';
 import { RESTORE_ID_ANNOTATION, RESTORED_FROM_ANNOTATION } from '../../src/restore/actions/index.ts';
 import { Restorer } from '../../src/restore/restorer.ts';
-import type { KubeApiSimulator } from '../../src/sandbox/kube/simulator.ts';
 import {
   backUp,
   fastClient,

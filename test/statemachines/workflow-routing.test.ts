@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type LocalFunction, runLocalWorkflow } from '../../src/sandbox/workflows/local-workflow-runner.ts';
+import { type LocalFunction, runLocalWorkflow } from '../../sandbox/workflows/local-workflow-runner.ts';
 import { placeholdersOf, readDefinition, workflowNames } from '../../src/workflows/definitions.ts';
 
 class HealthCheckFailedError extends Error {

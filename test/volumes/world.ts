@@ -1,6 +1,6 @@
 // A source and a DR region of the EC2 stand-in on a modelled clock that only the test (or an injected sleep)
 // moves, so hours of snapshot and copy time pass in microseconds.
-import { Ec2Registry, type Ec2StandIn } from '../../src/sandbox/aws/ec2-standin.ts';
+import { Ec2Registry, type Ec2StandIn } from '../../sandbox/aws/ec2-standin.ts';
 
 export const SOURCE = 'eu-west-1';
 export const DR = 'eu-central-1';

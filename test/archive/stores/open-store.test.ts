@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openBackupStore, splitBackupPath } from '../../../cli/open-store.ts';
 import {
   InvalidBackupLocationError,
   InvalidBackupNameError,
   LocalDirectoryStore,
 } from '../../../src/archive/index.ts';
-import { openBackupStore, splitBackupPath } from '../../../src/archive/stores/open-store.ts';
 
 describe('openBackupStore', () => {
   it('opens a LocalDirectoryStore for a path', () => {

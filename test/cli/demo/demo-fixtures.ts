@@ -2,17 +2,17 @@
 // ASL through the local runner with scripted handlers on a modelled clock, so the tracker, the reporter and
 // the renderers see the events and state document a real run produces.
 
-import type { DemoReportData } from '../../../src/cli/demo/demo-data.ts';
-import { LiveProgress, type ProgressStream } from '../../../src/cli/demo/live-progress.ts';
-import type { StepProgress } from '../../../src/cli/demo/progress-tracker.ts';
-import { modelledTimeOf } from '../../../src/cli/demo/progress-tracker.ts';
-import { buildReport, type RunReport } from '../../../src/failover/report.ts';
-import { SandboxClock } from '../../../src/sandbox/aws/sandbox-clock.ts';
+import type { DemoReportData } from '../../../cli/demo/demo-data.ts';
+import { LiveProgress, type ProgressStream } from '../../../cli/demo/live-progress.ts';
+import type { StepProgress } from '../../../cli/demo/progress-tracker.ts';
+import { modelledTimeOf } from '../../../cli/demo/progress-tracker.ts';
+import { SandboxClock } from '../../../sandbox/aws/sandbox-clock.ts';
 import {
   type LocalFunction,
   type LocalWorkflowResult,
   runLocalWorkflow,
-} from '../../../src/sandbox/workflows/local-workflow-runner.ts';
+} from '../../../sandbox/workflows/local-workflow-runner.ts';
+import { buildReport, type RunReport } from '../../../src/failover/report.ts';
 import { aPlan } from '../../failover/failover-fixtures.ts';
 
 export const plan = aPlan((raw) => {

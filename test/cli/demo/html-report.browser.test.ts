@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeHtmlReport } from '../../../src/cli/demo/write-report.ts';
+import { writeHtmlReport } from '../../../cli/demo/write-report.ts';
 import { runScriptedFailover } from './demo-fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderHtmlReport } from '../../../src/cli/demo/html-report.ts';
+import { escapeHtml, renderHtmlReport } from '../../../cli/demo/html-report.ts';
 import { aFailoverData } from './demo-fixtures.ts';
 
 const count = (html: string, pattern: RegExp) => html.match(new RegExp(pattern.source, 'g'))?.length ?? 0;

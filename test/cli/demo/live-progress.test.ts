@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LiveProgress } from '../../../src/cli/demo/live-progress.ts';
-import type { WorkflowEvent } from '../../../src/sandbox/workflows/local-workflow-runner.ts';
+import { LiveProgress } from '../../../cli/demo/live-progress.ts';
+import type { WorkflowEvent } from '../../../sandbox/workflows/local-workflow-runner.ts';
 import { CapturedStream, runScriptedFailover } from './demo-fixtures.ts';
 
 const at = (type: WorkflowEvent['type'], state: string | undefined, timestamp: number): WorkflowEvent => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { modelledTimeOf, ProgressTracker } from '../../../src/cli/demo/progress-tracker.ts';
-import type { WorkflowEvent } from '../../../src/sandbox/workflows/local-workflow-runner.ts';
+import { modelledTimeOf, ProgressTracker } from '../../../cli/demo/progress-tracker.ts';
+import type { WorkflowEvent } from '../../../sandbox/workflows/local-workflow-runner.ts';
 import { runScriptedFailover } from './demo-fixtures.ts';
 
 const entered = (state: string, timestamp: number): WorkflowEvent => ({

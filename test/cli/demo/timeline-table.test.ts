@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTimelineTable } from '../../../src/cli/demo/timeline-table.ts';
+import { renderTimelineTable } from '../../../cli/demo/timeline-table.ts';
 import { aFailoverData, runScriptedFailover } from './demo-fixtures.ts';
 
 describe('renderTimelineTable', () => {

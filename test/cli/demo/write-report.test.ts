@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReportWriteError, writeHtmlReport } from '../../../src/cli/demo/write-report.ts';
+import { ReportWriteError, writeHtmlReport } from '../../../cli/demo/write-report.ts';
 import { aFailoverData } from './demo-fixtures.ts';
 
 let dir: string;

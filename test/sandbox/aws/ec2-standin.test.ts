@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Ec2Registry, ebsCsiPersistentVolume } from '../../../sandbox/aws/ec2-standin.ts';
 import { Ec2ThrottledError } from '../../../src/aws/ec2-retry.ts';
 import { AwsRequestError } from '../../../src/aws/errors.ts';
-import { Ec2Registry, ebsCsiPersistentVolume } from '../../../src/sandbox/aws/ec2-standin.ts';
 import { findEbsVolumes } from '../../../src/volumes/index.ts';
 
 const KEY = 'arn:aws:kms:eu-central-1:111122223333:key/dr';

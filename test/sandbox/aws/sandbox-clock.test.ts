@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SandboxClock } from '../../../src/sandbox/aws/sandbox-clock.ts';
+import { SandboxClock } from '../../../sandbox/aws/sandbox-clock.ts';
 
 describe('SandboxClock', () => {
   it('advances modelled time by real time divided by the scale', () => {

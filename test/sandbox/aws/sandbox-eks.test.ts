@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SandboxClock } from '../../../sandbox/aws/sandbox-clock.ts';
+import { SandboxEks } from '../../../sandbox/aws/sandbox-eks.ts';
+import { KubeApiSimulator } from '../../../sandbox/kube/simulator.ts';
 import type { ClusterDirectory, NodeCapacity } from '../../../src/failover/ports.ts';
-import { SandboxClock } from '../../../src/sandbox/aws/sandbox-clock.ts';
-import { SandboxEks } from '../../../src/sandbox/aws/sandbox-eks.ts';
-import { KubeApiSimulator } from '../../../src/sandbox/kube/simulator.ts';
 
 const simulators: KubeApiSimulator[] = [];
 

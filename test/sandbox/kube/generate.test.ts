@@ -5,8 +5,8 @@ import {
   GENERATED_MAX_BYTES,
   GENERATED_MIN_BYTES,
   generateObjects,
-} from '../../../src/sandbox/kube/generate.ts';
-import { KubeApiSimulator } from '../../../src/sandbox/kube/simulator.ts';
+} from '../../../sandbox/kube/generate.ts';
+import { KubeApiSimulator } from '../../../sandbox/kube/simulator.ts';
 
 const WIDGETS = `widgets.${GENERATED_CRD_GROUP}`;
 

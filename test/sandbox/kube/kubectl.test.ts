@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { KubeApiSimulator } from '../../../src/sandbox/kube/simulator.ts';
+import { KubeApiSimulator } from '../../../sandbox/kube/simulator.ts';
 
 // Real kubectl against the simulator. client-go sends no credentials over plain HTTP, so the simulator
 // serves HTTPS here with a throwaway self-signed certificate made by openssl.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyJsonPatch, applyMergePatch, JsonPatchError } from '../../../src/sandbox/kube/patch.ts';
+import { applyJsonPatch, applyMergePatch, JsonPatchError } from '../../../sandbox/kube/patch.ts';
 
 function patchError(document: unknown, operations: unknown): JsonPatchError {
   try {

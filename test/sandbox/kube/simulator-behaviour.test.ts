@@ -18,7 +18,7 @@ const AGGREGATED_ACCEPT =
 
 function recorded(file: string): Record<string, unknown> {
   return JSON.parse(
-    readFileSync(new URL(`../../../src/sandbox/kube/discovery/${file}`, import.meta.url), 'utf8'),
+    readFileSync(new URL(`../../../sandbox/kube/discovery/${file}`, import.meta.url), 'utf8'),
   );
 }
 

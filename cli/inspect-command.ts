@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { verifyBackup } from '../archive/backup-reader.ts';
-import { openBackupStore, splitBackupPath } from '../archive/stores/open-store.ts';
+import { verifyBackup } from '../src/archive/backup-reader.ts';
 import { STORE_OPTIONS, storeOptions } from './backup-command.ts';
+import { openBackupStore, splitBackupPath } from './open-store.ts';
 import { formatBytes, formatTable } from './progress.ts';
 
 const USAGE = `Usage: eks-dr inspect --from LOCATION/backups/NAME [--json]

@@ -1,7 +1,8 @@
 // Folds the local runner's state events into logical steps. Kept apart from the drawing so the rules (a
 // loop is one step, a caught failure fails its step, a retried one does not) are tested without a terminal.
-import type { ReportedWorkflow } from '../../failover/report.ts';
+
 import type { WorkflowEvent } from '../../sandbox/workflows/local-workflow-runner.ts';
+import type { ReportedWorkflow } from '../../src/failover/report.ts';
 import { stepLabel, stepOfState } from './step-catalog.ts';
 
 /** Where a step is. */

@@ -1,7 +1,7 @@
 // Route 53 on the sandbox: hosted zones hold record sets, a change batch applies atomically with Route
 // 53's rules, and its status stays PENDING for the modelled propagation time before INSYNC. Injected
 // PriorRequestNotComplete/Throttling answers go through the same bounded backoff as the real adapter.
-import { retryWithBackoff } from '../../aws/retry.ts';
+import { retryWithBackoff } from '../../src/aws/retry.ts';
 import {
   type DnsChange,
   DnsChangeNotFoundError,
@@ -15,7 +15,7 @@ import {
   normalizeDnsName,
   normalizeZoneId,
   validateDnsChanges,
-} from '../../failover/ports.ts';
+} from '../../src/failover/ports.ts';
 import type { SandboxClock } from './sandbox-clock.ts';
 
 /** A hosted zone as the sandbox starts it. */

@@ -1,6 +1,6 @@
 // The summary printed after a demo run: each step's modelled AWS time beside its real local time, then
 // the figures people came for (RTO, RPO, objects, DNS). A pure function of the data, so it is tested as text.
-import { formatDuration, type ObjectiveMeasure } from '../../failover/report.ts';
+import { formatDuration, type ObjectiveMeasure } from '../../src/failover/report.ts';
 import { formatTable } from '../progress.ts';
 import { type DemoReportData, failedStepOf, type StepRow, stepRows, workflowOf } from './demo-data.ts';
 import { formatModelled, formatReal } from './format.ts';

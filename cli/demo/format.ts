@@ -1,6 +1,6 @@
 // Durations as the demo shows them: modelled AWS time reads like AWS ("1m32s"), real local time like a
 // stopwatch ("920 ms"), so nobody mistakes one for the other.
-import { formatDuration } from '../../failover/report.ts';
+import { formatDuration } from '../../src/failover/report.ts';
 
 /** Modelled time: `0.4s`, `12s`, `1m32s`, `1h02m`; sub-minute values keep a decimal below 10 s. */
 export function formatModelled(ms: number): string {

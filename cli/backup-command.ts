@@ -1,10 +1,14 @@
 import { parseArgs } from 'node:util';
-import { type OpenBackupStoreOptions, openBackupStore } from '../archive/stores/open-store.ts';
-import { BackupService } from '../backup/backup-service.ts';
-import type { BackupFilters } from '../backup/resource-filter.ts';
-import { DEFAULT_LIST_CONCURRENCY, DEFAULT_PAGE_SIZE, type SnapshotProgress } from '../backup/snapshot.ts';
-import { HttpClusterClient } from '../kube/cluster-client.ts';
-import { loadKubeconfig } from '../kube/kubeconfig.ts';
+import { BackupService } from '../src/backup/backup-service.ts';
+import type { BackupFilters } from '../src/backup/resource-filter.ts';
+import {
+  DEFAULT_LIST_CONCURRENCY,
+  DEFAULT_PAGE_SIZE,
+  type SnapshotProgress,
+} from '../src/backup/snapshot.ts';
+import { HttpClusterClient } from '../src/kube/cluster-client.ts';
+import { loadKubeconfig } from '../src/kube/kubeconfig.ts';
+import { type OpenBackupStoreOptions, openBackupStore } from './open-store.ts';
 import { formatBytes, formatTable, progressLine } from './progress.ts';
 
 const USAGE = `Usage: eks-dr backup --kubeconfig FILE --to DIR|s3://bucket/prefix [options]

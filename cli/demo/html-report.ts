@@ -1,7 +1,7 @@
 // The demo's report page: one self-contained HTML file (no scripts, no external fonts or styles, a CSP that
 // forbids loading anything) that opens offline and can be attached to a ticket. Every chart is inline SVG
 // or CSS, and every string from the run is escaped, since object names and error messages come from a cluster.
-import { formatDuration, type ObjectiveMeasure } from '../../failover/report.ts';
+import { formatDuration, type ObjectiveMeasure } from '../../src/failover/report.ts';
 import { formatBytes } from '../progress.ts';
 import {
   backupOf,

@@ -1,8 +1,9 @@
 // Live progress of a workflow run: on a terminal, the running step spins in place and settles into a
 // ✓/✗ line when it ends; anywhere else (CI logs, pipes) only the settled lines are written, with no
 // escape codes, so logs stay readable.
-import type { ReportedWorkflow } from '../../failover/report.ts';
+
 import type { WorkflowEvent } from '../../sandbox/workflows/local-workflow-runner.ts';
+import type { ReportedWorkflow } from '../../src/failover/report.ts';
 import { formatModelled, formatReal } from './format.ts';
 import { type ProgressChange, ProgressTracker, type StepProgress } from './progress-tracker.ts';
 import { counterText } from './step-catalog.ts';

@@ -16,7 +16,7 @@ import {
   type ScalingConfig,
   type UpdateErrorDetail,
   validateScalingConfig,
-} from '../../failover/ports.ts';
+} from '../../src/failover/ports.ts';
 import type { ResourceInfo } from '../kube/discovery-catalog.ts';
 import type { KubeApiSimulator } from '../kube/simulator.ts';
 import type { SandboxClock } from './sandbox-clock.ts';

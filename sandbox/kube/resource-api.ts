@@ -5,7 +5,7 @@ import {
   matchesLabels,
   parseFieldSelector,
   parseLabelSelector,
-} from '../../kube/label-selector.ts';
+} from '../../src/kube/label-selector.ts';
 import { apiErrors, KubeApiError } from './api-error.ts';
 import { type DiscoveryCatalog, groupVersion, type ResourceInfo } from './discovery-catalog.ts';
 import { isRecord, type KubeObject, labelSelectorText, readPath, writePath } from './kube-object.ts';

@@ -10,32 +10,32 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
-import { createHandler as approval } from '../../functions/approval.ts';
-import { createHandler as capacity } from '../../functions/capacity.ts';
-import { createHandler as copy } from '../../functions/copy.ts';
-import { createHandler as dns } from '../../functions/dns.ts';
-import { createHandler as guard } from '../../functions/guard.ts';
-import { createHandler as health } from '../../functions/health.ts';
-import { createHandler as prune } from '../../functions/prune.ts';
-import { createHandler as report } from '../../functions/report.ts';
-import { createHandler as restore } from '../../functions/restore.ts';
-import { createHandler as selectBackup } from '../../functions/select-backup.ts';
-import { ClusterConnector, type FunctionDependencies } from '../../functions/shared/dependencies.ts';
-import type { Side } from '../../functions/shared/envelope.ts';
-import { logger } from '../../functions/shared/powertools.ts';
-import { createHandler as snapshot } from '../../functions/snapshot.ts';
-import { createHandler as trigger } from '../../functions/trigger.ts';
-import { createHandler as volumes } from '../../functions/volumes.ts';
-import { createHandler as workloadsReady } from '../../functions/workloads-ready.ts';
-import { copyBackup, S3BackupStore } from '../aws/s3-backup-store.ts';
+import { createHandler as approval } from '../functions/approval.ts';
+import { createHandler as capacity } from '../functions/capacity.ts';
+import { createHandler as copy } from '../functions/copy.ts';
+import { createHandler as dns } from '../functions/dns.ts';
+import { createHandler as guard } from '../functions/guard.ts';
+import { createHandler as health } from '../functions/health.ts';
+import { createHandler as prune } from '../functions/prune.ts';
+import { createHandler as report } from '../functions/report.ts';
+import { createHandler as restore } from '../functions/restore.ts';
+import { createHandler as selectBackup } from '../functions/select-backup.ts';
+import { ClusterConnector, type FunctionDependencies } from '../functions/shared/dependencies.ts';
+import type { Side } from '../functions/shared/envelope.ts';
+import { logger } from '../functions/shared/powertools.ts';
+import { createHandler as snapshot } from '../functions/snapshot.ts';
+import { createHandler as trigger } from '../functions/trigger.ts';
+import { createHandler as volumes } from '../functions/volumes.ts';
+import { createHandler as workloadsReady } from '../functions/workloads-ready.ts';
+import { copyBackup, S3BackupStore } from '../src/aws/s3-backup-store.ts';
 import {
   type DnsRecordSet,
   fetchHttpProbe,
   HealthCheckNotFoundError,
   type TriggerOutcome,
-} from '../failover/index.ts';
-import { type DrPlan, type DrPlanInput, parsePlan } from '../plan/index.ts';
-import type { WorkflowFunction, WorkflowName } from '../workflows/definitions.ts';
+} from '../src/failover/index.ts';
+import { type DrPlan, type DrPlanInput, parsePlan } from '../src/plan/index.ts';
+import type { WorkflowFunction, WorkflowName } from '../src/workflows/definitions.ts';
 import { Ec2Registry } from './aws/ec2-standin.ts';
 import { SandboxClock } from './aws/sandbox-clock.ts';
 import { SandboxEks } from './aws/sandbox-eks.ts';

@@ -1,6 +1,6 @@
 // The demo shows logical steps, not ASL states: a Wait → Check → Choice loop is one step ("Capacity up"),
 // and each step id is the one RunReporter puts on its timeline, so live progress and the report line up.
-import type { ReportedWorkflow } from '../../failover/report.ts';
+import type { ReportedWorkflow } from '../../src/failover/report.ts';
 
 /** What a loop counts, for "Capacity up … 3 checks". */
 export interface LoopCounter {

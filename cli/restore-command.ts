@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { openBackupStore, splitBackupPath } from '../archive/stores/open-store.ts';
-import { HttpClusterClient } from '../kube/cluster-client.ts';
-import { loadKubeconfig } from '../kube/kubeconfig.ts';
-import { InvalidRestoreOptionError } from '../restore/errors.ts';
+import { HttpClusterClient } from '../src/kube/cluster-client.ts';
+import { loadKubeconfig } from '../src/kube/kubeconfig.ts';
+import { InvalidRestoreOptionError } from '../src/restore/errors.ts';
 import {
   type ExistingResourcePolicy,
   existingResourcePolicies,
@@ -10,10 +9,11 @@ import {
   parseNamespaceMapping,
   type RestoreOptions,
   resolveRestoreOptions,
-} from '../restore/options.ts';
-import type { PlanLine } from '../restore/planner.ts';
-import { DEFAULT_RESTORE_CONCURRENCY, type RestoreProgress, Restorer } from '../restore/restorer.ts';
-import type { RestoreResult } from '../restore/result.ts';
+} from '../src/restore/options.ts';
+import type { PlanLine } from '../src/restore/planner.ts';
+import { DEFAULT_RESTORE_CONCURRENCY, type RestoreProgress, Restorer } from '../src/restore/restorer.ts';
+import type { RestoreResult } from '../src/restore/result.ts';
+import { openBackupStore, splitBackupPath } from './open-store.ts';
 
 const USAGE = `Usage: eks-dr restore --kubeconfig FILE --from <dir or s3://bucket/prefix>/backups/<name> [options]
 

@@ -2,8 +2,8 @@
 // snapshots, each taking a modelled time on an injectable clock, with fault hooks. Calls go through the same
 // throttling retry as the real adapter, so the sandbox exercises the path production takes.
 
-import type { SnapshotState } from '../../archive/index.ts';
-import { callEc2, type Ec2RetryOptions } from '../../aws/ec2-retry.ts';
+import type { SnapshotState } from '../../src/archive/index.ts';
+import { callEc2, type Ec2RetryOptions } from '../../src/aws/ec2-retry.ts';
 import type {
   CopySnapshotRequest,
   CreateVolumeRequest,
@@ -15,7 +15,7 @@ import type {
   VolumeSnapshots,
   VolumeState,
   VolumeStatus,
-} from '../../volumes/ports.ts';
+} from '../../src/volumes/ports.ts';
 
 /** Modelled durations in milliseconds of model time (scaled onto the clock by `scale`). */
 export interface Ec2LatencyModel {

@@ -4,7 +4,6 @@
 // have taken and what it took here.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunReport } from '../failover/report.ts';
 import type { WorkflowEvent } from '../sandbox/workflows/local-workflow-runner.ts';
 import {
   type LocalWorkflowResult,
@@ -12,7 +11,8 @@ import {
   runLocalWorkflow,
 } from '../sandbox/workflows/local-workflow-runner.ts';
 import { functionsFor, SAMPLE_ZONE_ID, type SandboxWorld, startSandboxWorld } from '../sandbox/world.ts';
-import type { WorkflowName } from '../workflows/definitions.ts';
+import type { RunReport } from '../src/failover/report.ts';
+import type { WorkflowName } from '../src/workflows/definitions.ts';
 import {
   DEFAULT_REPORT_FILE,
   type DemoReportData,

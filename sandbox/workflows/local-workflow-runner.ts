@@ -9,7 +9,7 @@ import {
   substitute,
   type WorkflowFunction,
   type WorkflowName,
-} from '../../workflows/definitions.ts';
+} from '../../src/workflows/definitions.ts';
 
 /** A Lambda handler as the workflow sees it: the Payload in, the Payload out. */
 export type LocalFunction = (payload: unknown) => Promise<unknown>;

@@ -1,7 +1,8 @@
 // What `eks-dr demo` hands to its table and its HTML report, and the one place that joins the report's
 // modelled timeline with the steps as they ran here, so both views show the same rows.
-import type { ReportedWorkflow, RunReport, TimelineEntry } from '../../failover/report.ts';
+
 import type { ModelledSpan } from '../../sandbox/aws/sandbox-clock.ts';
+import type { ReportedWorkflow, RunReport, TimelineEntry } from '../../src/failover/report.ts';
 import type { StepProgress, StepStatus } from './progress-tracker.ts';
 import { counterText, stepLabel } from './step-catalog.ts';
 

@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { S3BackupStore } from '../../aws/s3-backup-store.ts';
-import type { BackupStore } from '../backup-store.ts';
-import { InvalidBackupLocationError } from '../errors.ts';
-import { validateBackupName } from '../layout.ts';
-import { LocalDirectoryStore } from './local-directory-store.ts';
+import type { BackupStore } from '../src/archive/backup-store.ts';
+import { InvalidBackupLocationError } from '../src/archive/errors.ts';
+import { validateBackupName } from '../src/archive/layout.ts';
+import { LocalDirectoryStore } from '../src/archive/stores/local-directory-store.ts';
+import { S3BackupStore } from '../src/aws/s3-backup-store.ts';
 
 /** How to reach a backup location; the CLI fills these from flags and AWS_ENDPOINT_URL_S3. */
 export interface OpenBackupStoreOptions {

@@ -9,8 +9,8 @@ import {
   type StartedExecution,
   validateExecutionName,
   type WorkflowStarter,
-} from '../../failover/ports.ts';
-import { type WorkflowFunction, type WorkflowName, workflowNames } from '../../workflows/definitions.ts';
+} from '../../src/failover/ports.ts';
+import { type WorkflowFunction, type WorkflowName, workflowNames } from '../../src/workflows/definitions.ts';
 import {
   type LocalFunction,
   type LocalWorkflowResult,
