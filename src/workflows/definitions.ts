@@ -39,6 +39,14 @@ export function definitionFile(workflow: WorkflowName): string {
   return join(STATEMACHINES_DIR, `${workflow}.asl.json`);
 }
 
+/** Path of the YAML source the ASL file is rendered from (src/workflows/render.ts). */
+export function sourceFile(workflow: WorkflowName): string {
+  return join(STATEMACHINES_DIR, 'source', `${workflow}.asl.yaml`);
+}
+
+/** Path of the one file that names every Retry policy the sources refer to. */
+export const retryPoliciesFile: string = join(STATEMACHINES_DIR, 'source', 'retry-policies.yaml');
+
 /** The ASL text of a workflow, placeholders still in. */
 export function readDefinition(workflow: WorkflowName): string {
   return readFileSync(definitionFile(workflow), 'utf8');
