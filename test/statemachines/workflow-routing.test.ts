@@ -15,6 +15,28 @@ class NodeGroupUpdateFailedError extends Error {
 class KubeThrottledError extends Error {
   override name = 'KubeThrottledError';
 }
+class NodeGroupBusyError extends Error {
+  override name = 'NodeGroupBusyError';
+}
+
+const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+// What the SDK's retry, the adapters' backoff or the kube retry throw once they have given up: retrying them
+// again in ASL would multiply the requests of one failing call (and States.ALL would retry them all).
+const GIVEN_UP_ERRORS = [
+  'AwsTransientError',
+  'DnsThrottledError',
+  'Ec2ThrottledError',
+  'KubeThrottledError',
+  'KubeServerError',
+  'KubeConnectionError',
+  'States.ALL',
+  'States.TaskFailed',
+];
 
 type Payload = Record<string, unknown> & { action?: string; continuation?: unknown; outcome?: string };
 
@@ -65,16 +87,13 @@ describe('workflow definitions', () => {
     for (const placeholder of placeholders) expect(placeholder).toMatch(/^[A-Z][A-Za-z]+FunctionArn$/);
   });
 
-  it.each(workflowNames)('%s.asl.json retries only on error names that src/ really throws', (workflow) => {
+  it('the workflows retry only on error names that src/ really throws', () => {
     // Arrange
-    const states = JSON.parse(readDefinition(workflow)).States as Record<
-      string,
-      { Retry?: { ErrorEquals: string[] }[] }
-    >;
     const thrown = errorClassNamesIn('src');
 
     // Act
-    const named = Object.values(states)
+    const named = workflowNames
+      .flatMap((workflow) => Object.values(statesOf(workflow)))
       .flatMap((state) => state.Retry ?? [])
       .flatMap((retrier) => retrier.ErrorEquals)
       .filter(
@@ -83,8 +102,27 @@ describe('workflow definitions', () => {
 
     // Assert
     expect(named.length).toBeGreaterThan(0);
-    for (const name of named) expect(thrown, `${workflow}: ${name}`).toContain(name);
+    for (const name of named) expect(thrown).toContain(name);
   });
+
+  it.each(workflowNames)(
+    'every Task of %s.asl.json retries Lambda service errors first, and nothing an inner retry gave up on',
+    (workflow) => {
+      // Arrange
+      const tasks = Object.entries(statesOf(workflow)).filter(([, state]) => state.Type === 'Task');
+
+      // Act
+      const retried = tasks.map(([name, state]) => ({ name, retriers: state.Retry ?? [] }));
+
+      // Assert
+      expect(retried.length).toBeGreaterThan(0);
+      for (const { name, retriers } of retried) {
+        expect(retriers[0]?.ErrorEquals, name).toEqual(LAMBDA_SERVICE_ERRORS);
+        const named = retriers.flatMap((retrier) => retrier.ErrorEquals);
+        for (const error of GIVEN_UP_ERRORS) expect(named, `${name} retries ${error}`).not.toContain(error);
+      }
+    },
+  );
 
   it.each(workflowNames)('every Task of %s.asl.json retries and catches', (workflow) => {
     // Arrange
@@ -195,15 +233,16 @@ describe('failover workflow', () => {
     expect(calls).not.toContain('Restore');
   });
 
-  it('retries a transient error by its class name and carries on', async () => {
+  it("retries a step's named transient error and carries on", async () => {
     // Arrange
     const calls: string[] = [];
-    let attempts = 0;
+    let scaleAttempts = 0;
     const functions = failoverFunctions(calls, {
-      SelectBackup: async () => {
-        attempts += 1;
-        if (attempts < 3) throw new KubeThrottledError('429 TooManyRequests');
-        return { name: 'nightly-1' };
+      Capacity: async (p) => {
+        if ((p as Payload).action === 'status') return { ready: true };
+        scaleAttempts += 1;
+        if (scaleAttempts < 3) throw new NodeGroupBusyError('dr-workers: update in progress');
+        return { updates: ['u-1'] };
       },
     });
 
@@ -212,7 +251,27 @@ describe('failover workflow', () => {
 
     // Assert
     expect(result.status).toBe('SUCCEEDED');
-    expect(attempts).toBe(3);
+    expect(scaleAttempts).toBe(3);
+  });
+
+  it('does not retry an error the kube retry already gave up on: it is reported', async () => {
+    // Arrange
+    const calls: string[] = [];
+    let attempts = 0;
+    const functions = failoverFunctions(calls, {
+      SelectBackup: async () => {
+        attempts += 1;
+        throw new KubeThrottledError('429 TooManyRequests after 6 attempts');
+      },
+    });
+
+    // Act
+    const result = await runLocalWorkflow({ workflow: 'failover', input: {}, functions });
+
+    // Assert
+    expect(result.status).toBe('FAILED');
+    expect(attempts).toBe(1);
+    expect(calls.at(-1)).toBe('Report');
   });
 });
 
@@ -303,6 +362,12 @@ describe('drill, failback and backup workflows', () => {
     ]);
   });
 });
+
+type State = { Type?: string; Retry?: { ErrorEquals: string[] }[] };
+
+function statesOf(workflow: (typeof workflowNames)[number]): Record<string, State> {
+  return JSON.parse(readDefinition(workflow)).States as Record<string, State>;
+}
 
 /** Names of the error classes declared under a folder: what a Lambda built from src/ can throw. */
 function errorClassNamesIn(dir: string): Set<string> {

@@ -148,8 +148,8 @@ export interface ScriptedRun {
 export interface ScriptedFailoverOptions {
   /** The health gate never passes: the run fails at HealthGate with DNS untouched. */
   unhealthy?: boolean;
-  /** Restore's first attempt is throttled once (a retry on the Restore step). */
-  throttleRestoreOnce?: boolean;
+  /** Restore's first attempt times out once (a retry on the Restore step). */
+  timeOutRestoreOnce?: boolean;
   /** Draw as on a terminal. */
   tty?: boolean;
 }
@@ -181,7 +181,7 @@ export async function runScriptedFailover(options: ScriptedFailoverOptions = {})
   let capacityChecks = 0;
   let dnsChecks = 0;
   let restoreCalls = 0;
-  let throttled = false;
+  let timedOut = false;
   // A failed run's output is the Fail state's error, not the state document: keep what Report answered.
   let lastReport: RunReport | undefined;
   // The runner validates the ASL before the first state, for a real time that varies with load; the alarm
@@ -206,9 +206,9 @@ export async function runScriptedFailover(options: ScriptedFailoverOptions = {})
     Restore: stamped(
       () => 9,
       () => {
-        if (options.throttleRestoreOnce && !throttled) {
-          throttled = true;
-          return Object.assign(new Error('429 from the API server'), { name: 'KubeThrottledError' });
+        if (options.timeOutRestoreOnce && !timedOut) {
+          timedOut = true;
+          return Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
         }
         restoreCalls += 1;
         const done = restoreCalls >= 2;

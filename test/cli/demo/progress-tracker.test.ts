@@ -17,7 +17,7 @@ const exited = (state: string, timestamp: number): WorkflowEvent => ({
 describe('ProgressTracker', () => {
   it('folds a real failover run into one step per logical phase, with loop rounds and retries', async () => {
     // Arrange
-    const run = await runScriptedFailover({ throttleRestoreOnce: true });
+    const run = await runScriptedFailover({ timeOutRestoreOnce: true });
 
     // Act
     const steps = run.live.tracker.steps;

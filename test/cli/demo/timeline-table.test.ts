@@ -88,7 +88,7 @@ describe('renderTimelineTable', () => {
 
   it('shows a scripted run of the real failover ASL with one row per logical step', async () => {
     // Arrange
-    const { data } = await runScriptedFailover({ throttleRestoreOnce: true });
+    const { data } = await runScriptedFailover({ timeOutRestoreOnce: true });
 
     // Act
     const text = renderTimelineTable(data);
