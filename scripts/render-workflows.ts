@@ -1,11 +1,11 @@
 // `npm run workflows`: renders statemachines/source/*.asl.yaml into statemachines/*.asl.json, writing only
 // the files that change. `--check` writes nothing and fails when a rendered file is stale (for CI).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { definitionFile, WorkflowDefinitionError } from '../src/workflows/definitions.ts';
+import { definitionFile, WorkflowDefinitionError, type WorkflowName } from '../src/workflows/definitions.ts';
 import { renderWorkflows } from '../src/workflows/render.ts';
 
 const check = process.argv.includes('--check');
-let rendered: Map<string, string>;
+let rendered: Map<WorkflowName, string>;
 try {
   rendered = renderWorkflows();
 } catch (error) {
@@ -16,7 +16,7 @@ try {
 
 const stale: string[] = [];
 for (const [workflow, json] of rendered) {
-  const path = definitionFile(workflow as Parameters<typeof definitionFile>[0]);
+  const path = definitionFile(workflow);
   const file = `statemachines/${workflow}.asl.json`;
   let current: string | undefined;
   try {

@@ -82,12 +82,12 @@ export function renderWorkflow(source: SourceText, policies: RetryPolicies): Ren
  * Renders every source against one policies file. A policy no workflow uses is an error too: the policies
  * file is where a reader learns what the workflows retry, so it lists nothing that is not in force.
  */
-export function renderWorkflowSources(
+export function renderWorkflowSources<W extends string>(
   policiesSource: SourceText,
-  sources: readonly (SourceText & { readonly workflow: string })[],
-): Map<string, string> {
+  sources: readonly (SourceText & { readonly workflow: W })[],
+): Map<W, string> {
   const policies = parseRetryPolicies(policiesSource);
-  const rendered = new Map<string, string>();
+  const rendered = new Map<W, string>();
   const unused = new Set(policies.keys());
   for (const source of sources) {
     const { json, policiesUsed } = renderWorkflow(source, policies);
@@ -117,10 +117,7 @@ export function renderWorkflows(): Map<WorkflowName, string> {
     workflow,
     ...read(sourceFile(workflow), `statemachines/source/${workflow}.asl.yaml`),
   }));
-  return renderWorkflowSources(
-    read(retryPoliciesFile, 'statemachines/source/retry-policies.yaml'),
-    sources,
-  ) as Map<WorkflowName, string>;
+  return renderWorkflowSources(read(retryPoliciesFile, 'statemachines/source/retry-policies.yaml'), sources);
 }
 
 interface ResolveContext {
