@@ -208,7 +208,9 @@ export async function runScriptedFailover(options: ScriptedFailoverOptions = {})
       () => {
         if (options.timeOutRestoreOnce && !timedOut) {
           timedOut = true;
-          return Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
+          return Object.assign(new Error('Task timed out after 900.00 seconds'), {
+            name: 'Sandbox.Timedout',
+          });
         }
         restoreCalls += 1;
         const done = restoreCalls >= 2;
