@@ -203,7 +203,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
 
     const ec2 = new Ec2Registry({
       now: () => clock.nowMs(),
-      retry: { sleep: (ms) => clock.sleep(ms), maxAttempts: 5 },
+      retry: { sleep: (ms) => clock.sleep(ms) },
     });
     for (const volume of SAMPLE_VOLUMES) ec2.region(plan.primary.region).addVolume(volume);
 

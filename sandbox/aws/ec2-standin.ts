@@ -1,9 +1,10 @@
 // An in-memory EC2 per region for the sandbox: EBS volumes, snapshots, cross-region copies and volumes from
-// snapshots, each taking a modelled time on an injectable clock, with fault hooks. Calls go through the same
-// throttling retry as the real adapter, so the sandbox exercises the path production takes.
+// snapshots, each taking a modelled time on an injectable clock, with fault hooks. Throttled calls are tried
+// again as the EC2 client's standard retry does, and every failure is an SDK-shaped error (`name` is EC2's
+// code) turned into a domain error by the adapter's own mapping, so the sandbox takes production's path.
 
 import type { SnapshotState } from '../../src/archive/index.ts';
-import { callEc2, type Ec2RetryOptions } from '../../src/aws/ec2-retry.ts';
+import { ec2Failure } from '../../src/aws/ec2-errors.ts';
 import type {
   CopySnapshotRequest,
   CreateVolumeRequest,
@@ -43,6 +44,20 @@ export const DEFAULT_EC2_LATENCY: Ec2LatencyModel = {
   maxConcurrentCopies: 20,
 };
 
+/** How the stand-in models the EC2 client's own retry of throttled calls (the SDK's standard mode). */
+export interface Ec2SdkRetryModel {
+  /** Attempts in all, the first included, as the client's `maxAttempts`. @default 3, the SDK's default */
+  maxAttempts?: number;
+  /** Waits between attempts. @default setTimeout, scaled like the latency model */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The SDK's default attempts of one call (standard retry mode). */
+const SDK_MAX_ATTEMPTS = 3;
+/** The SDK's bound on the first wait after a throttling answer, doubled on each retry, capped at 20 s. */
+const SDK_THROTTLING_DELAY_MS = 500;
+const SDK_MAX_DELAY_MS = 20_000;
+
 /** Options of an Ec2Registry, shared by every region's stand-in. */
 export interface Ec2StandInOptions {
   /** The clock, in milliseconds. @default Date.now */
@@ -50,8 +65,8 @@ export interface Ec2StandInOptions {
   /** Clock milliseconds per modelled millisecond: 0.001 turns a 3-minute snapshot into 180 ms. @default 1 */
   scale?: number;
   latency?: Partial<Ec2LatencyModel>;
-  /** Retry of throttled calls. @default backoff with sleeps scaled like the latency model */
-  retry?: Ec2RetryOptions;
+  /** The client's retry of throttled calls. @default the SDK's 3 attempts, sleeps scaled like the latency model */
+  retry?: Ec2SdkRetryModel;
 }
 
 /** The operations fault hooks can target. */
@@ -112,7 +127,7 @@ export class Ec2Registry {
   readonly now: () => number;
   readonly scale: number;
   readonly latency: Ec2LatencyModel;
-  readonly retry: Ec2RetryOptions;
+  readonly retry: Required<Ec2SdkRetryModel>;
   readonly #regions = new Map<string, Ec2StandIn>();
   #sequence = 0;
 
@@ -123,9 +138,15 @@ export class Ec2Registry {
       throw new RangeError(`Ec2Registry option scale ${this.scale}: expected a positive number`);
     }
     this.latency = { ...DEFAULT_EC2_LATENCY, ...options.latency };
-    this.retry = options.retry ?? {
-      baseDelayMs: 500,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * this.scale)),
+    const maxAttempts = options.retry?.maxAttempts ?? SDK_MAX_ATTEMPTS;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw new RangeError(
+        `Ec2Registry option retry.maxAttempts ${maxAttempts}: expected a whole number ≥ 1`,
+      );
+    }
+    this.retry = {
+      maxAttempts,
+      sleep: options.retry?.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms * this.scale))),
     };
   }
 
@@ -455,25 +476,41 @@ export class Ec2StandIn implements VolumeSnapshots {
 
   // ---- internals ----
 
-  #call<T>(operation: Ec2Operation, body: () => T): Promise<T> {
-    return callEc2(
-      operation,
-      this.region,
-      async () => {
-        this.calls[operation]++;
-        const throttle = this.#throttles.find(
-          (t) => t.remaining > 0 && (t.operation ?? operation) === operation,
-        );
-        if (throttle !== undefined && throttle.skip > 0) {
-          throttle.skip--;
-        } else if (throttle !== undefined) {
-          throttle.remaining--;
-          throw ec2Error('RequestLimitExceeded', 'Request limit exceeded.');
+  // One call as the adapter makes it: the client retries throttling (RequestLimitExceeded is all the fault
+  // hooks throttle with) up to its attempts, with the SDK's throttling backoff bound as the wait; whatever it
+  // gives up on, and every refusal, goes through the adapter's error mapping.
+  async #call<T>(operation: Ec2Operation, body: () => T): Promise<T> {
+    const { maxAttempts, sleep } = this.#registry.retry;
+    for (let attempt = 1; ; attempt++) {
+      this.calls[operation]++;
+      try {
+        if (this.#throttled(operation)) {
+          throw ec2Error('RequestLimitExceeded', 'Request limit exceeded.', {
+            status: 503,
+            attempts: attempt,
+          });
         }
         return body();
-      },
-      this.#registry.retry,
-    );
+      } catch (error) {
+        const code = error instanceof Error ? error.name : undefined;
+        if (code !== 'RequestLimitExceeded' || attempt >= maxAttempts) {
+          throw ec2Failure(operation, this.region, error);
+        }
+      }
+      await sleep(Math.min(SDK_MAX_DELAY_MS, SDK_THROTTLING_DELAY_MS * 2 ** (attempt - 1)));
+    }
+  }
+
+  // True when a throttle fault hook takes this call.
+  #throttled(operation: Ec2Operation): boolean {
+    const throttle = this.#throttles.find((t) => t.remaining > 0 && (t.operation ?? operation) === operation);
+    if (throttle === undefined) return false;
+    if (throttle.skip > 0) {
+      throttle.skip--;
+      return false;
+    }
+    throttle.remaining--;
+    return true;
   }
 
   #stateOf(volume: StandInVolume): VolumeState {
@@ -576,11 +613,18 @@ export function ebsCsiPersistentVolume(options: {
   };
 }
 
-// The error shape the SDK gives: `name` is EC2's error code.
-function ec2Error(code: string, message: string): Error {
-  const error = new Error(message);
-  error.name = code;
-  return error;
+// The error shape the SDK gives: `name` is EC2's error code, `$fault` says whose fault, `$metadata` carries the
+// HTTP status and the attempts the client made.
+function ec2Error(
+  code: string,
+  message: string,
+  { status = 400, attempts = 1 }: { status?: number; attempts?: number } = {},
+): Error {
+  return Object.assign(new Error(message), {
+    name: code,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status, attempts },
+  });
 }
 
 // A KMS key ARN names its region; EC2 refuses a key from another region for a copy or a volume.

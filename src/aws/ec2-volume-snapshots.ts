@@ -1,4 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import {
+  CopySnapshotCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DeleteSnapshotCommand,
+  DeleteVolumeCommand,
+  type EC2Client,
+  type Filter,
+  paginateDescribeSnapshots,
+  paginateDescribeVolumes,
+  type ResourceType,
+  type Snapshot,
+  type TagSpecification,
+  type VolumeType,
+} from '@aws-sdk/client-ec2';
 import { type SnapshotState, snapshotStates } from '../archive/manifest.ts';
 import type {
   CopySnapshotRequest,
@@ -12,10 +27,8 @@ import type {
   VolumeState,
   VolumeStatus,
 } from '../volumes/ports.ts';
-import type { Ec2Api, Ec2QueryParams } from './ec2-query-client.ts';
-import { callEc2, type Ec2RetryOptions } from './ec2-retry.ts';
-import { AwsRequestError } from './errors.ts';
-import type { XmlElement } from './query-xml.ts';
+import { ec2Failure } from './ec2-errors.ts';
+import { AwsRequestError, awsErrorCode } from './errors.ts';
 
 // EC2 accepts at most 200 values in one filter.
 const FILTER_VALUES = 200;
@@ -32,7 +45,6 @@ const VOLUME_STATES: readonly VolumeState[] = [
 export interface Ec2VolumeSnapshotsOptions {
   /** The region the client talks to; checked against the client's own before the first call. */
   region: string;
-  retry?: Ec2RetryOptions;
 }
 
 // Delete refusals that are answers: already gone; for a volume also attached (never detached here) or
@@ -47,86 +59,84 @@ const DELETE_VOLUME_REFUSALS: ReadonlyMap<string, VolumeDeleteOutcome> = new Map
 ]);
 
 /**
- * VolumeSnapshots over one EC2 Query client (one region: the DR region gets a second client). Describe calls
- * filter by id rather than naming ids, so a missing id is absent from the answer instead of failing the whole
- * call. Request and answer names are EC2's Query names (see ec2-query-client.ts): answers are lowerCamel, and
- * a snapshot's state is `<status>`.
+ * VolumeSnapshots over one EC2Client (one region: the DR region gets a second client). Throttling and server
+ * faults are retried by the client's own retry strategy; what it gives up on becomes a domain error
+ * (ec2-errors.ts). Describe calls filter by id rather than naming ids, so a missing id is absent from the
+ * answer instead of failing the whole call.
  */
 export class Ec2VolumeSnapshots implements VolumeSnapshots {
   readonly region: string;
-  readonly #client: Ec2Api;
-  readonly #retry: Ec2RetryOptions;
+  readonly #client: EC2Client;
+  #regionChecked: Promise<void> | undefined;
 
-  constructor(client: Ec2Api, options: Ec2VolumeSnapshotsOptions) {
+  constructor(client: EC2Client, options: Ec2VolumeSnapshotsOptions) {
     this.#client = client;
     this.region = options.region;
-    this.#retry = options.retry ?? {};
   }
 
   /** CreateSnapshot of `volumeId`, tagged on creation. */
   async createSnapshot(volumeId: string, tags: Tags, description: string): Promise<string> {
-    const answer = await this.#call('CreateSnapshot', {
-      VolumeId: volumeId,
-      Description: description,
-      TagSpecification: [{ ResourceType: 'snapshot', Tag: toTags(tags) }],
-    });
-    return this.#required('CreateSnapshot', 'snapshotId', answer.textOf('snapshotId'));
+    const { SnapshotId } = await this.#send('CreateSnapshot', () =>
+      this.#client.send(
+        new CreateSnapshotCommand({
+          VolumeId: volumeId,
+          Description: description,
+          TagSpecifications: tagSpecifications('snapshot', tags),
+        }),
+      ),
+    );
+    return this.#required('CreateSnapshot', 'SnapshotId', SnapshotId);
   }
 
   /**
-   * CopySnapshot into this client's region, always encrypted with the given key. The Query API needs a URL
-   * presigned for the source region to copy an encrypted snapshot (the SDK used to add it unasked).
+   * CopySnapshot into this client's region, always encrypted with the given key. The SDK's EC2 middleware adds
+   * DestinationRegion and the URL presigned for the source region that an encrypted copy needs.
    */
   async copySnapshot(request: CopySnapshotRequest): Promise<string> {
-    const answer = await this.#call('CopySnapshot', async () => {
-      const source = {
-        SourceRegion: request.sourceRegion,
-        SourceSnapshotId: request.sourceSnapshotId,
-        DestinationRegion: this.region,
-      };
-      return {
-        ...source,
-        Encrypted: true,
-        KmsKeyId: request.kmsKeyId,
-        Description: request.description,
-        PresignedUrl: await this.#client.presignUrl('CopySnapshot', source, request.sourceRegion),
-        TagSpecification: [{ ResourceType: 'snapshot', Tag: toTags(request.tags) }],
-      };
-    });
-    return this.#required('CopySnapshot', 'snapshotId', answer.textOf('snapshotId'));
+    const { SnapshotId } = await this.#send('CopySnapshot', () =>
+      this.#client.send(
+        new CopySnapshotCommand({
+          SourceRegion: request.sourceRegion,
+          SourceSnapshotId: request.sourceSnapshotId,
+          Encrypted: true,
+          KmsKeyId: request.kmsKeyId,
+          Description: request.description,
+          TagSpecifications: tagSpecifications('snapshot', request.tags),
+        }),
+      ),
+    );
+    return this.#required('CopySnapshot', 'SnapshotId', SnapshotId);
   }
 
   /**
    * CreateVolume from a snapshot in one zone, encrypted, tagged on creation. Without a client token one is made
-   * here, once for every attempt, so a retry after a lost answer cannot create a second volume.
+   * here, once for every attempt the SDK makes, so a retry after a lost answer cannot create a second volume.
    */
   async createVolume(request: CreateVolumeRequest): Promise<string> {
-    const answer = await this.#call('CreateVolume', {
-      SnapshotId: request.snapshotId,
-      AvailabilityZone: request.availabilityZone,
-      VolumeType: request.volumeType ?? 'gp3',
-      Encrypted: true,
-      KmsKeyId: request.kmsKeyId,
-      ClientToken: request.clientToken ?? randomUUID(),
-      TagSpecification: [{ ResourceType: 'volume', Tag: toTags(request.tags) }],
-    });
-    return this.#required('CreateVolume', 'volumeId', answer.textOf('volumeId'));
+    const { VolumeId } = await this.#send('CreateVolume', () =>
+      this.#client.send(
+        new CreateVolumeCommand({
+          SnapshotId: request.snapshotId,
+          AvailabilityZone: request.availabilityZone,
+          VolumeType: (request.volumeType ?? 'gp3') as VolumeType,
+          Encrypted: true,
+          KmsKeyId: request.kmsKeyId,
+          ClientToken: request.clientToken ?? randomUUID(),
+          TagSpecifications: tagSpecifications('volume', request.tags),
+        }),
+      ),
+    );
+    return this.#required('CreateVolume', 'VolumeId', VolumeId);
   }
 
   /** The snapshots among `ids` that exist, with state, progress and size. */
   async describeSnapshots(ids: readonly string[]): Promise<SnapshotStatus[]> {
     const found: SnapshotStatus[] = [];
     for (const chunk of chunks(ids, FILTER_VALUES)) {
-      await this.#pages(
-        'DescribeSnapshots',
-        { Owner: ['self'], Filter: [{ Name: 'snapshot-id', Value: chunk }] },
-        (page) => {
-          for (const snapshot of page.items('snapshotSet')) {
-            const status = statusOf(snapshot);
-            if (status !== undefined) found.push(status);
-          }
-        },
-      );
+      for (const snapshot of await this.#snapshots([{ Name: 'snapshot-id', Values: chunk }])) {
+        const status = statusOf(snapshot);
+        if (status !== undefined) found.push(status);
+      }
     }
     return found;
   }
@@ -141,26 +151,15 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
       throw new RangeError('findSnapshots: at least one tag is required, or it would list every snapshot');
     }
     const found: TaggedSnapshot[] = [];
-    await this.#pages(
-      'DescribeSnapshots',
-      {
-        Owner: ['self'],
-        Filter: wanted.map(([key, value]) => ({ Name: `tag:${key}`, Value: [value] })),
-      },
-      (page) => {
-        for (const snapshot of page.items('snapshotSet')) {
-          const status = statusOf(snapshot);
-          if (status === undefined) continue;
-          const snapshotTags: Record<string, string> = {};
-          for (const tag of snapshot.items('tagSet')) {
-            const key = tag.textOf('key');
-            if (key) snapshotTags[key] = tag.textOf('value') ?? '';
-          }
-          if (wanted.some(([key, value]) => snapshotTags[key] !== value)) continue;
-          found.push({ ...status, tags: snapshotTags, volumeId: snapshot.textOf('volumeId') || undefined });
-        }
-      },
-    );
+    const filters = wanted.map(([key, value]): Filter => ({ Name: `tag:${key}`, Values: [value] }));
+    for (const snapshot of await this.#snapshots(filters)) {
+      const status = statusOf(snapshot);
+      if (status === undefined) continue;
+      const snapshotTags: Record<string, string> = {};
+      for (const tag of snapshot.Tags ?? []) if (tag.Key) snapshotTags[tag.Key] = tag.Value ?? '';
+      if (wanted.some(([key, value]) => snapshotTags[key] !== value)) continue;
+      found.push({ ...status, tags: snapshotTags, volumeId: snapshot.VolumeId || undefined });
+    }
     return found;
   }
 
@@ -168,17 +167,21 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
   async describeVolumes(ids: readonly string[]): Promise<VolumeStatus[]> {
     const found: VolumeStatus[] = [];
     for (const chunk of chunks(ids, FILTER_VALUES)) {
-      await this.#pages('DescribeVolumes', { Filter: [{ Name: 'volume-id', Value: chunk }] }, (page) => {
-        for (const volume of page.items('volumeSet')) {
-          const id = volume.textOf('volumeId');
-          if (!id) continue;
-          const status = volume.textOf('status');
-          found.push({
-            id,
-            state: VOLUME_STATES.find((s) => s === status) ?? 'error',
-            availabilityZone: volume.textOf('availabilityZone') ?? '',
-            sizeGi: wholeOf(volume.textOf('size')),
-          });
+      await this.#send('DescribeVolumes', async () => {
+        const pages = paginateDescribeVolumes(
+          { client: this.#client },
+          { Filters: [{ Name: 'volume-id', Values: chunk }] },
+        );
+        for await (const page of pages) {
+          for (const volume of page.Volumes ?? []) {
+            if (!volume.VolumeId) continue;
+            found.push({
+              id: volume.VolumeId,
+              state: VOLUME_STATES.find((s) => s === volume.State) ?? 'error',
+              availabilityZone: volume.AvailabilityZone ?? '',
+              sizeGi: volume.Size ?? 0,
+            });
+          }
         }
       });
     }
@@ -187,7 +190,11 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
 
   /** DeleteSnapshot; a snapshot that is already gone is reported, not an error. */
   deleteSnapshot(id: string): Promise<DeleteOutcome> {
-    return this.#delete('DeleteSnapshot', { SnapshotId: id }, DELETE_SNAPSHOT_REFUSALS);
+    return this.#delete(
+      'DeleteSnapshot',
+      () => this.#client.send(new DeleteSnapshotCommand({ SnapshotId: id })),
+      DELETE_SNAPSHOT_REFUSALS,
+    );
   }
 
   /**
@@ -195,55 +202,67 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
    * (IncorrectState) is reported, not an error.
    */
   deleteVolume(id: string): Promise<VolumeDeleteOutcome> {
-    return this.#delete('DeleteVolume', { VolumeId: id }, DELETE_VOLUME_REFUSALS);
-  }
-
-  // A delete call whose listed refusals are answers rather than failures.
-  async #delete<T extends string>(
-    action: string,
-    params: Ec2QueryParams,
-    refusals: ReadonlyMap<string, T>,
-  ): Promise<'deleted' | T> {
-    try {
-      await this.#call(action, params);
-      return 'deleted';
-    } catch (error) {
-      const outcome = error instanceof AwsRequestError ? refusals.get(error.code ?? '') : undefined;
-      if (outcome !== undefined) return outcome;
-      throw error;
-    }
-  }
-
-  // Follows <nextToken> until EC2 stops sending one (absent or empty).
-  async #pages(action: string, params: Ec2QueryParams, onPage: (page: XmlElement) => void): Promise<void> {
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      const page = await this.#call(action, { ...params, NextToken: token });
-      onPage(page);
-      nextToken = page.textOf('nextToken') || undefined;
-    } while (nextToken !== undefined);
-  }
-
-  // `params` may be a function, so parts that expire (a presigned URL) are made afresh for each attempt.
-  async #call(action: string, params: Ec2QueryParams | (() => Promise<Ec2QueryParams>)): Promise<XmlElement> {
-    // The source and DR clients are two instances of one class; swapping them would snapshot in the wrong region.
-    if (this.#client.region !== this.region) {
-      throw new RangeError(
-        `Ec2VolumeSnapshots region ${this.region}: the EC2 client is configured for ${this.#client.region}`,
-      );
-    }
-    return callEc2(
-      action,
-      this.region,
-      async () => this.#client.call(action, typeof params === 'function' ? await params() : params),
-      this.#retry,
+    return this.#delete(
+      'DeleteVolume',
+      () => this.#client.send(new DeleteVolumeCommand({ VolumeId: id })),
+      DELETE_VOLUME_REFUSALS,
     );
   }
 
-  #required(action: string, field: string, value: string | undefined): string {
+  // Every page of one DescribeSnapshots of this account's snapshots (the paginator follows NextToken).
+  #snapshots(filters: Filter[]): Promise<Snapshot[]> {
+    return this.#send('DescribeSnapshots', async () => {
+      const snapshots: Snapshot[] = [];
+      const pages = paginateDescribeSnapshots(
+        { client: this.#client },
+        { OwnerIds: ['self'], Filters: filters },
+      );
+      for await (const page of pages) snapshots.push(...(page.Snapshots ?? []));
+      return snapshots;
+    });
+  }
+
+  // A delete call whose listed refusals (by EC2 error code, the SDK error's `name`) are answers.
+  async #delete<T extends string>(
+    operation: string,
+    call: () => Promise<unknown>,
+    refusals: ReadonlyMap<string, T>,
+  ): Promise<'deleted' | T> {
+    await this.#checkRegion();
+    try {
+      await call();
+      return 'deleted';
+    } catch (error) {
+      const outcome = refusals.get(awsErrorCode(error) ?? '');
+      if (outcome !== undefined) return outcome;
+      throw ec2Failure(operation, this.region, error);
+    }
+  }
+
+  async #send<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    await this.#checkRegion();
+    try {
+      return await call();
+    } catch (error) {
+      throw ec2Failure(operation, this.region, error);
+    }
+  }
+
+  // The source and DR clients are two instances of one class; swapping them would snapshot in the wrong region.
+  #checkRegion(): Promise<void> {
+    this.#regionChecked ??= this.#client.config.region().then((configured) => {
+      if (configured !== this.region) {
+        throw new RangeError(
+          `Ec2VolumeSnapshots region ${this.region}: the EC2 client is configured for ${configured}`,
+        );
+      }
+    });
+    return this.#regionChecked;
+  }
+
+  #required(operation: string, field: string, value: string | undefined): string {
     if (value === undefined || value === '') {
-      throw new AwsRequestError('EC2', action, `region ${this.region}`, 'EmptyResponse', {
+      throw new AwsRequestError('EC2', operation, `region ${this.region}`, 'EmptyResponse', {
         cause: new Error(`the response has no ${field}`),
       });
     }
@@ -251,20 +270,21 @@ export class Ec2VolumeSnapshots implements VolumeSnapshots {
   }
 }
 
-function toTags(tags: Tags): Ec2QueryParams[] {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+// Tags set on creation; none at all sends no TagSpecifications (EC2 refuses a specification without tags).
+function tagSpecifications(type: ResourceType, tags: Tags): TagSpecification[] | undefined {
+  const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  return list.length === 0 ? undefined : [{ ResourceType: type, Tags: list }];
 }
 
-// One <snapshotSet><item> as a SnapshotStatus; an item without an id is skipped.
-function statusOf(snapshot: XmlElement): SnapshotStatus | undefined {
-  const id = snapshot.textOf('snapshotId');
-  if (!id) return undefined;
+// One snapshot of a DescribeSnapshots answer as a SnapshotStatus; one without an id is skipped.
+function statusOf(snapshot: Snapshot): SnapshotStatus | undefined {
+  if (!snapshot.SnapshotId) return undefined;
   return {
-    id,
-    state: snapshotStateOf(snapshot.textOf('status')),
-    progress: percentOf(snapshot.textOf('progress')),
-    sizeGi: wholeOf(snapshot.textOf('volumeSize')),
-    stateMessage: snapshot.textOf('statusMessage') || undefined,
+    id: snapshot.SnapshotId,
+    state: snapshotStateOf(snapshot.State),
+    progress: percentOf(snapshot.Progress),
+    sizeGi: snapshot.VolumeSize ?? 0,
+    stateMessage: snapshot.StateMessage || undefined,
   };
 }
 
@@ -273,14 +293,10 @@ function snapshotStateOf(state: string | undefined): SnapshotState {
   return snapshotStates.find((s) => s === state) ?? 'pending';
 }
 
+// EC2 reports progress as a percentage string ("42%").
 function percentOf(progress: string | undefined): number {
   const value = Number.parseFloat(progress ?? '');
   return Number.isFinite(value) ? Math.min(100, Math.max(0, value)) : 0;
-}
-
-function wholeOf(value: string | undefined): number {
-  const parsed = Number.parseInt(value ?? '', 10);
-  return Number.isFinite(parsed) ? parsed : 0;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Ec2StandIn } from '../../sandbox/aws/ec2-standin.ts';
-import { Ec2ThrottledError } from '../../src/aws/ec2-retry.ts';
+import { Ec2ThrottledError } from '../../src/aws/ec2-errors.ts';
 import {
   allCopiedTo,
   type EbsVolume,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Ec2Registry, ebsCsiPersistentVolume } from '../../../sandbox/aws/ec2-standin.ts';
-import { Ec2ThrottledError } from '../../../src/aws/ec2-retry.ts';
+import { Ec2ThrottledError } from '../../../src/aws/ec2-errors.ts';
 import { AwsRequestError } from '../../../src/aws/errors.ts';
 import { findEbsVolumes } from '../../../src/volumes/index.ts';
 
