@@ -22,9 +22,9 @@ export function traced<T>(client: T): T {
 }
 
 /**
- * One call of eks-dr's own AWS clients (EC2 Query, EKS DescribeCluster) as an X-Ray subsegment shaped like
- * the ones captureAWSv3Client makes for SDK clients (the service's name, namespace `aws`, the operation and
- * region), which cannot wrap those clients. The subsegment is not made the active segment: calls run
+ * One call of eks-dr's own EC2 Query client as an X-Ray subsegment shaped like the ones
+ * captureAWSv3Client makes for SDK clients (the service's name, namespace `aws`, the operation and region),
+ * which cannot wrap that client. The subsegment is not made the active segment: calls run
  * concurrently and nothing is traced beneath them.
  */
 export async function awsSubsegment<T>(

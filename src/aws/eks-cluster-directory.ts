@@ -1,12 +1,11 @@
+import { type Cluster, DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
 import {
   type ClusterDirectory,
   type ClusterInfo,
   ClusterNotFoundError,
   type ClusterStatus,
 } from '../failover/ports.ts';
-import type { EksClusterApi, EksClusterDescription } from './eks-rest-client.ts';
-import { AwsTransientError, awsErrorCode, isTransientAwsError, unexpectedAwsError } from './errors.ts';
-import { type BackoffOptions, retryWithBackoff } from './retry.ts';
+import { awsErrorCode, unexpectedAwsError } from './errors.ts';
 
 const CLUSTER_STATUSES: readonly ClusterStatus[] = [
   'CREATING',
@@ -18,14 +17,11 @@ const CLUSTER_STATUSES: readonly ClusterStatus[] = [
 ];
 
 /**
- * ClusterDirectory over EKS DescribeCluster. Throttling, 5xx answers and lost connections are retried
- * (three attempts in all by default, as the SDK client did) before they become AwsTransientError.
+ * ClusterDirectory over EKS DescribeCluster. Throttling, 5xx answers and lost connections are retried by
+ * the client's own retry strategy; what still fails after it becomes AwsTransientError or AwsRequestError.
  */
 export class EksClusterDirectory implements ClusterDirectory {
-  constructor(
-    private readonly eks: EksClusterApi,
-    private readonly retry: BackoffOptions = { maxAttempts: 3 },
-  ) {}
+  constructor(private readonly eks: EKSClient) {}
 
   /** Endpoint, CA data, status and version of a cluster; ClusterNotFoundError for an unknown name. */
   async describeCluster(name: string): Promise<ClusterInfo> {
@@ -34,19 +30,10 @@ export class EksClusterDirectory implements ClusterDirectory {
         cause: new Error('an EKS cluster name is 1–100 letters, digits, - and _, starting alphanumeric'),
       });
     }
-    let cluster: EksClusterDescription | undefined;
+    let cluster: Cluster | undefined;
     try {
-      cluster = await retryWithBackoff(
-        () => this.eks.describeCluster(name),
-        isTransientAwsError,
-        ({ lastError }) =>
-          new AwsTransientError('EKS', 'DescribeCluster', name, awsErrorCode(lastError), {
-            cause: lastError,
-          }),
-        this.retry,
-      );
+      ({ cluster } = await this.eks.send(new DescribeClusterCommand({ name })));
     } catch (error) {
-      if (error instanceof AwsTransientError) throw error;
       if (awsErrorCode(error) === 'ResourceNotFoundException')
         throw new ClusterNotFoundError(name, { cause: error });
       throw unexpectedAwsError('EKS', 'DescribeCluster', name, error);
