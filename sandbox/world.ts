@@ -20,9 +20,10 @@ import { createHandler as prune } from '../functions/prune.ts';
 import { createHandler as report } from '../functions/report.ts';
 import { createHandler as restore } from '../functions/restore.ts';
 import { createHandler as selectBackup } from '../functions/select-backup.ts';
-import { ClusterConnector, type FunctionDependencies } from '../functions/shared/dependencies.ts';
+import type { FunctionDependencies } from '../functions/shared/dependencies.ts';
 import type { Side } from '../functions/shared/envelope.ts';
 import { logger } from '../functions/shared/powertools.ts';
+import { clusterNameOf } from '../functions/shared/sides.ts';
 import { createHandler as snapshot } from '../functions/snapshot.ts';
 import { createHandler as trigger } from '../functions/trigger.ts';
 import { createHandler as volumes } from '../functions/volumes.ts';
@@ -34,6 +35,7 @@ import {
   HealthCheckNotFoundError,
   type TriggerOutcome,
 } from '../src/failover/index.ts';
+import { ClusterConnector } from '../src/kube/cluster-connector.ts';
 import { type DrPlan, type DrPlanInput, parsePlan } from '../src/plan/index.ts';
 import type { WorkflowFunction, WorkflowName } from '../src/workflows/definitions.ts';
 import { Ec2Registry } from './aws/ec2-standin.ts';
@@ -222,7 +224,11 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       }),
       dr: new S3BackupStore({ client: s3(plan.dr.region), bucket: buckets.dr, region: plan.dr.region }),
     };
-    const connector = new ClusterConnector({ plan, directory: () => eks, token: async () => SANDBOX_TOKEN });
+    const connector = new ClusterConnector<Side>({
+      clusterName: (side) => clusterNameOf(plan, side),
+      directory: () => eks,
+      token: async () => SANDBOX_TOKEN,
+    });
     cleanups.push(() => connector.close());
     const metrics = new SandboxMetrics();
     const notifier = new SandboxNotifier();

@@ -20,11 +20,6 @@ import type { DeploymentSide } from './env.ts';
 import type { Side } from './envelope.ts';
 
 export { type BaseDependencies, baseDependencies, containerDependencies } from './base.ts';
-export {
-  ClusterConnector,
-  type ClusterConnectorOptions,
-  clusterAccess,
-} from './cluster-connector.ts';
 export { clusterNameOf, regionOf } from './sides.ts';
 
 /** The workflows a function may start or look at. */

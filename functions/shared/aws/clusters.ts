@@ -1,11 +1,12 @@
 // The sides' clusters: DescribeCluster through the region's EKS client and an EKS token signed with the
-// function role's credentials.
+// function role's credentials, joined by the engine's ClusterConnector.
 import { EksClusterDirectory } from '../../../src/aws/eks-cluster-directory.ts';
+import { ClusterConnector } from '../../../src/kube/cluster-connector.ts';
 import { eksToken } from '../../../src/kube/eks-token.ts';
 import type { BaseDependencies } from '../base.ts';
-import { ClusterConnector } from '../cluster-connector.ts';
 import type { FunctionDependencies } from '../dependencies.ts';
-import { regionOf } from '../sides.ts';
+import type { Side } from '../envelope.ts';
+import { clusterNameOf, regionOf } from '../sides.ts';
 import { eksClient } from './eks.ts';
 import { perBase, perSide } from './memo.ts';
 import { roleCredentials } from './role-credentials.ts';
@@ -15,8 +16,8 @@ const directory = perSide(
 );
 const connector = perBase(
   (base) =>
-    new ClusterConnector({
-      plan: base.plan,
+    new ClusterConnector<Side>({
+      clusterName: (side) => clusterNameOf(base.plan, side),
       directory: (side) => directory(base, side),
       token: (side, clusterName) =>
         eksToken({ clusterName, region: regionOf(base.plan, side), credentials: roleCredentials(base) }),
