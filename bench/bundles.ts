@@ -1,5 +1,7 @@
 // Size and cold-load time of every Lambda bundle, built with exactly the settings `cdk synth` uses
-// (infra/constructs/bundling.ts). Targets (DESIGN.md): ≤ 1 MB minified and ≤ 150 ms to load, each.
+// (infra/constructs/bundling.ts). Budget (DESIGN.md): ≤ 3 MB of code each. Load time is measured for
+// information, with no target: the old 150 ms cold-load target is withdrawn (issue 13), since these
+// functions run inside workflows whose steps take minutes.
 //
 //   npm run bench:bundles [-- --runs N] [--only name,name]
 //
@@ -19,8 +21,7 @@ import { BUNDLE_FILE, esbuildOptions } from '../infra/constructs/bundling.ts';
 import { deployedPlanEnvironment } from '../src/plan/index.ts';
 import { loadPlanFile } from '../src/plan/load-plan-file.ts';
 
-const MAX_BYTES = 1024 * 1024;
-const MAX_LOAD_MS = 150;
+const MAX_BYTES = 3 * 1024 * 1024;
 const ROOT = join(import.meta.dirname, '..');
 
 const { values } = parseArgs({
@@ -142,11 +143,8 @@ function bundle(name: string, entry: string, judged: boolean): Bundle {
 function report(entry: Bundle): FunctionFigures {
   const { name, bytes, error } = entry;
   const loadMs = error === undefined ? Math.round(median(entry.samples) * 10) / 10 : null;
-  const verdict = !entry.judged
-    ? 'baseline'
-    : bytes <= MAX_BYTES && loadMs !== null && loadMs <= MAX_LOAD_MS
-      ? 'ok'
-      : 'OVER TARGET';
+  // Only the size is judged; a load time is a figure.
+  const verdict = !entry.judged ? 'baseline' : bytes <= MAX_BYTES ? 'ok' : 'OVER 3 MB';
   console.log(
     `${name.padEnd(16)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB  ${loadMs === null ? `load failed: ${error}` : `${loadMs.toFixed(1).padStart(7)} ms`}  ${verdict}`,
   );

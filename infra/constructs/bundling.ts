@@ -1,6 +1,5 @@
 // One place for the esbuild settings of every Lambda bundle, so `cdk synth` (NodejsFunction) and
 // bench/bundles.ts build exactly the same thing.
-import { join } from 'node:path';
 import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** esbuild target matching the Lambda runtime (Node.js 22). */
@@ -9,9 +8,9 @@ export const BUNDLE_TARGET = 'node22';
 /**
  * The bundle's file name. A CommonJS `index.js`, which the Lambda runtime loads with `require`: the same
  * bundle as an ES module (`index.mjs`, loaded with `import()`) took 10–35 ms longer to load for every
- * function (bench/bundles.ts, issue 7's 150 ms budget). esbuild still reads each package's ES module
- * build (MAIN_FIELDS) and tree-shakes it; only the output format changes. The price: no top-level await
- * in handlers (esbuild refuses to build one, so it cannot slip in) and no `import.meta` in bundled code
+ * function (bench/bundles.ts). esbuild still reads each package's ES module build (MAIN_FIELDS) and
+ * tree-shakes it; only the output format changes. The price: no top-level await in handlers (esbuild
+ * refuses to build one, so it cannot slip in) and no `import.meta` in bundled code
  * (test/infra/bundle-size.test.ts builds every function with warnings as errors).
  */
 export const BUNDLE_FILE = 'index.js';
@@ -26,27 +25,9 @@ export const MAIN_FIELDS = ['module', 'main'] as const;
 export const EXTERNAL_MODULES: readonly string[] = [];
 
 /**
- * Modules swapped for Lambda-specific ones at bundle time; tests and local runs import the real modules.
- * - The SDK's default credential chain (SSO, ini files, process, web identity, IMDS and the STS/SSO clients
- *   behind them) becomes the chain a Lambda function actually has: environment, then the container endpoint
- *   (functions/shared/aws/lambda-credentials.ts says why and what it saves).
- * - `semver`, which the X-Ray SDK under the Powertools tracer loads whole for one `gte`, becomes that one
- *   function (functions/shared/semver-gte.ts).
+ * The NodejsFunction bundling options every eks-dr function uses: local esbuild, never Docker. Packages are
+ * bundled as published, none aliased to a stand-in (test/infra/bundle-size.test.ts holds that).
  */
-export const LAMBDA_MODULE_ALIASES: Readonly<Record<string, string>> = {
-  '@aws-sdk/credential-provider-node': join(
-    import.meta.dirname,
-    '..',
-    '..',
-    'functions',
-    'shared',
-    'aws',
-    'lambda-credentials.ts',
-  ),
-  semver: join(import.meta.dirname, '..', '..', 'functions', 'shared', 'semver-gte.ts'),
-};
-
-/** The NodejsFunction bundling options every eks-dr function uses: local esbuild, never Docker. */
 export function lambdaBundling(): BundlingOptions {
   return {
     forceDockerBundling: false,
@@ -59,10 +40,6 @@ export function lambdaBundling(): BundlingOptions {
     sourcesContent: false,
     mainFields: [...MAIN_FIELDS],
     externalModules: [...EXTERNAL_MODULES],
-    // CDK passes each as `--alias:<module>=<file>` on esbuild's command line.
-    esbuildArgs: {
-      '--alias': Object.entries(LAMBDA_MODULE_ALIASES).map(([module, file]) => `${module}=${file}`),
-    },
     bundleAwsSDK: true,
     // A package.json saying the bundle is CommonJS, so index.js loads as such wherever it is put: Lambda's
     // /var/task has none (CommonJS is Node's default), but cdk.out sits inside this "type": "module" project.
@@ -93,7 +70,6 @@ export function esbuildOptions(entry: string, outfile: string) {
     sourcesContent: false,
     mainFields: [...MAIN_FIELDS],
     external: [...EXTERNAL_MODULES],
-    alias: { ...LAMBDA_MODULE_ALIASES },
     logLevel: 'error' as const,
   };
 }

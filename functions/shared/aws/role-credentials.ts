@@ -1,7 +1,7 @@
-// The function role's credentials, for what eks-dr signs itself rather than through an SDK client: the EKS
-// token (as `aws eks get-token` makes it) and the EC2 Query requests. One provider per container, so both
-// share one cached answer. In a bundle, @aws-sdk/credential-provider-node is the Lambda chain
-// (lambda-credentials.ts, aliased by infra/constructs/bundling.ts).
+// The function role's credentials for what eks-dr signs itself rather than through an SDK client: the EKS
+// token (as `aws eks get-token` makes it) and, until EC2 moves to its SDK client, the EC2 Query requests.
+// The SDK's default chain, as every SDK client uses it; one provider per container, so its cached answer
+// is shared and refreshed before it expires.
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { perBase } from './memo.ts';
 
