@@ -1,0 +1,24 @@
+// The one place that knows AWS partitions: which partition a region is in and the DNS suffix of its
+// endpoints, as the SDK's own endpoint resolution knows them (@aws-sdk/util-endpoints reads the partition
+// table every SDK client ships), so China (`amazonaws.com.cn`), GovCloud, the ISO partitions and regions
+// added after this code was written all come out as the SDK would address them.
+import { partition } from '@aws-sdk/util-endpoints';
+
+/** What eks-dr needs of a partition. */
+export interface AwsPartition {
+  /** `aws`, `aws-cn`, `aws-us-gov`, … : the second field of every ARN in it. */
+  readonly name: string;
+  /** `amazonaws.com`, `amazonaws.com.cn`, …: the suffix of its regional endpoints. */
+  readonly dnsSuffix: string;
+}
+
+/** The partition `region` belongs to (an unknown region is taken as the `aws` partition, as the SDK does). */
+export function awsPartition(region: string): AwsPartition {
+  const { name, dnsSuffix } = partition(region);
+  return { name, dnsSuffix };
+}
+
+/** The regional endpoint host of a service: `sts.eu-west-1.amazonaws.com`, `s3.cn-north-1.amazonaws.com.cn`. */
+export function regionalHost(service: string, region: string): string {
+  return `${service}.${region}.${awsPartition(region).dnsSuffix}`;
+}
