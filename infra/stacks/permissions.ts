@@ -3,6 +3,7 @@
 // only where AWS offers no resource-level permission or the resource id is not known before it exists.
 import { Arn, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { regionalHost } from '../../src/aws/partitions.ts';
 import { type DrPlan, parseKmsKeyArn } from '../../src/plan/index.ts';
 import { SNAPSHOT_TAGS } from '../../src/volumes/volume-backup.ts';
 import { RESTORE_TAG } from '../../src/volumes/volume-restore.ts';
@@ -46,9 +47,12 @@ export function kmsUse(
   });
 }
 
-/** The S3 service endpoint name used in kms:ViaService. */
-export function s3Service(region: string): string {
-  return `s3.${region}.amazonaws.com`;
+/**
+ * The service endpoint name kms:ViaService matches: `s3.eu-west-1.amazonaws.com`, but
+ * `s3.cn-north-1.amazonaws.com.cn` in China, so it comes from the partitions module.
+ */
+export function kmsViaService(service: 's3' | 'ec2' | 'sns', region: string): string {
+  return regionalHost(service, region);
 }
 
 function bucketArn(stack: Stack, bucket: string): string {
@@ -96,7 +100,7 @@ export function backupBucketAccess(
       actions: [...objectActions].sort(),
       resources: [objectsArn(stack, plan, bucket)],
     }),
-    kmsUse(stack, key, [...keyActions].sort(), s3Service(regionOf(plan, side))),
+    kmsUse(stack, key, [...keyActions].sort(), kmsViaService('s3', regionOf(plan, side))),
   );
   return statements;
 }
@@ -286,7 +290,7 @@ export function ebsKeyUse(stack: Stack, key: KeyRef, region: string): iam.Policy
         'kms:ReEncryptFrom',
         'kms:ReEncryptTo',
       ],
-      `ec2.${region}.amazonaws.com`,
+      kmsViaService('ec2', region),
     ),
   ];
 }
@@ -311,7 +315,7 @@ export function listExecutions(stateMachineArns: string[], executionArns: string
 export function publishTo(stack: Stack, topic: string, key: KeyRef, region: string): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic] }),
-    kmsUse(stack, key, ['kms:Decrypt', 'kms:GenerateDataKey'], `sns.${region}.amazonaws.com`),
+    kmsUse(stack, key, ['kms:Decrypt', 'kms:GenerateDataKey'], kmsViaService('sns', region)),
   ];
 }
 

@@ -1,6 +1,7 @@
 // Validators for the AWS and Kubernetes names a DR plan carries. Each returns what is wrong in words a
 // user can act on, or undefined when the value is fine, so the schema can report it under the field's path.
 import { isIPv4, isIPv6 } from 'node:net';
+import { awsPartition } from '../aws/partitions.ts';
 
 /** What is wrong with a value, or undefined when it is valid. */
 export type Problem = string | undefined;
@@ -14,7 +15,7 @@ const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const KMS_ARN =
-  /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]):kms:([a-z0-9-]+):(\d{12}):(key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|alias\/[A-Za-z0-9/_-]{1,256})$/;
+  /^arn:(aws(?:-[a-z]+)*):kms:([a-z0-9-]+):(\d{12}):(key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|alias\/[A-Za-z0-9/_-]{1,256})$/;
 
 /** The region part of a region name, or undefined when `value` is not one. */
 export function regionProblem(value: string): Problem {
@@ -27,13 +28,12 @@ export function regionProblem(value: string): Problem {
   return `expected an AWS region name like eu-west-1, got ${JSON.stringify(value)}`;
 }
 
-/** The AWS partition a region belongs to; ARNs, copies and snapshots never cross partitions. */
+/**
+ * The AWS partition a region belongs to (src/aws/partitions.ts decides); ARNs, copies and snapshots never
+ * cross partitions.
+ */
 export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  const iso = /^[a-z]{2}-iso([a-z]?)-/.exec(region);
-  if (iso) return iso[1] ? `aws-iso-${iso[1]}` : 'aws-iso';
-  return 'aws';
+  return awsPartition(region).name;
 }
 
 /** True for a well-formed AWS region name. */
