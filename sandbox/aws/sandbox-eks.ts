@@ -2,6 +2,7 @@
 // A scale-up takes the modelled boot time of an EC2 node joining a cluster before its nodes register
 // Ready, so workloads in the simulator stay unready until then, as they would on AWS.
 import { randomUUID } from 'node:crypto';
+import { awsPartition } from '../../src/aws/partitions.ts';
 import {
   type ClusterDirectory,
   type ClusterInfo,
@@ -252,7 +253,7 @@ export class SandboxEks implements NodeCapacity, ClusterDirectory {
     }
     return {
       name,
-      arn: `arn:aws:eks:${region}:${account}:cluster/${name}`,
+      arn: `arn:${awsPartition(region).name}:eks:${region}:${account}:cluster/${name}`,
       status: 'ACTIVE',
       version: cluster.version,
       ...(endpoint ? { endpoint } : {}),
