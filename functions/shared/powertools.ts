@@ -20,30 +20,3 @@ export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 export function traced<T>(client: T): T {
   return tracer.captureAWSv3Client(client);
 }
-
-/**
- * One call of eks-dr's own EC2 Query client as an X-Ray subsegment shaped like the ones
- * captureAWSv3Client makes for SDK clients (the service's name, namespace `aws`, the operation and region),
- * which cannot wrap that client. The subsegment is not made the active segment: calls run
- * concurrently and nothing is traced beneath them.
- */
-export async function awsSubsegment<T>(
-  service: string,
-  operation: string,
-  region: string,
-  call: () => Promise<T>,
-): Promise<T> {
-  const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
-  if (parent === undefined) return call();
-  const subsegment = parent.addNewSubsegment(service);
-  subsegment.namespace = 'aws';
-  subsegment.addAttribute('aws', { operation, region });
-  try {
-    const answer = await call();
-    subsegment.close();
-    return answer;
-  } catch (error) {
-    subsegment.close(error instanceof Error ? error : String(error), true);
-    throw error;
-  }
-}

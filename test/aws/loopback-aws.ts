@@ -1,11 +1,8 @@
-// A loopback stand-in for an AWS endpoint, shared by the tests of eks-dr's own signed clients (EC2 Query,
-// EKS DescribeCluster): it records each request and answers with the next scripted reply.
+// A loopback stand-in for an AWS endpoint, for tests of what aws-sdk-client-mock cannot show (it replaces
+// `send`, so the SDK's retry, signing and serialisation never run): it records each request a real SDK
+// client sends and answers with the next scripted reply.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentials } from '../../src/aws/signed-http.ts';
 
 /** One request as the stand-in received it. */
 export interface Received {
@@ -53,35 +50,4 @@ export function loopbackAws(contentType: string) {
       replies.length = 0;
     },
   };
-}
-
-/**
- * The Authorization header a server holding `credentials` computes for `request` from the headers it names
- * as signed: equal to the one received only if the client signed exactly what it sent.
- */
-export async function resignedAuthorization(
-  request: Received,
-  signing: { service: string; region: string; credentials: AwsCredentials },
-): Promise<{ authorization: string | undefined; signedHeaders: string[] }> {
-  const amzDate = String(request.headers['x-amz-date']);
-  const signingDate = new Date(
-    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
-  );
-  const signedHeaders =
-    /SignedHeaders=([^,]+)/.exec(String(request.headers.authorization))?.[1]?.split(';') ?? [];
-  const [path = '', search] = request.url.split('?');
-  const query = Object.fromEntries(new URLSearchParams(search ?? ''));
-  const resigned = await new SignatureV4({ ...signing, sha256: Sha256 }).sign(
-    new HttpRequest({
-      method: request.method,
-      protocol: 'http:',
-      hostname: '127.0.0.1',
-      path: decodeURIComponent(path),
-      query,
-      headers: Object.fromEntries(signedHeaders.map((name) => [name, String(request.headers[name])])),
-      ...(request.body === '' ? {} : { body: request.body }),
-    }),
-    { signingDate },
-  );
-  return { authorization: resigned.headers.authorization, signedHeaders };
 }
