@@ -58,6 +58,10 @@ export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
       `${where}: context '${contextName}' names cluster '${context.cluster}', which is not defined`,
     );
   }
+  if (cluster.proxyUrl) {
+    // client-node would put a proxy agent on each request; the transport keeps its own keep-alive agent.
+    throw new KubeConfigError(`${where}: cluster '${cluster.name}': proxy-url is not supported by eks-dr`);
+  }
   const user = context.user ? (config.getUser(context.user) as User | null) : null;
   if (context.user && !user) {
     throw new KubeConfigError(

@@ -194,6 +194,25 @@ describe('loadKubeconfig: contexts', () => {
     expect(load).toThrow(`kubeconfig ${broken}: context 'dr' names cluster 'gone', which is not defined`);
   });
 
+  it('refuses a proxy-url rather than going around the proxy', async () => {
+    // Arrange
+    const proxied = await kubeconfigFile('proxied.yaml', [
+      'clusters:',
+      '- name: sim',
+      `  cluster: {server: '${simulator.url}', proxy-url: 'http://proxy:3128'}`,
+      'contexts:',
+      '- name: sim',
+      '  context: {cluster: sim}',
+      'current-context: sim',
+    ]);
+
+    // Act
+    const load = () => loadKubeconfig({ file: proxied });
+
+    // Assert
+    expect(load).toThrow(`kubeconfig ${proxied}: cluster 'sim': proxy-url is not supported by eks-dr`);
+  });
+
   it('names the file and the field client-node rejects', async () => {
     // Arrange
     const noServer = await kubeconfigFile('no-server.yaml', ['clusters:', '- name: sim', '  cluster: {}']);
