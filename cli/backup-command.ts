@@ -7,18 +7,17 @@ import {
   type SnapshotProgress,
 } from '../src/backup/snapshot.ts';
 import { HttpClusterClient } from '../src/kube/cluster-client.ts';
-import { loadKubeconfig } from '../src/kube/kubeconfig.ts';
+import { clusterAccessFromFlags, KUBECONFIG_OPTIONS, KUBECONFIG_USAGE } from './kubeconfig.ts';
 import { type OpenBackupStoreOptions, openBackupStore } from './open-store.ts';
 import { formatBytes, formatTable, progressLine } from './progress.ts';
 
-const USAGE = `Usage: eks-dr backup --kubeconfig FILE --to DIR|s3://bucket/prefix [options]
+const USAGE = `Usage: eks-dr backup [--kubeconfig FILE] [--context NAME] --to DIR|s3://bucket/prefix [options]
 
 Snapshots every Kubernetes object of a cluster into <to>/backups/<name>/<name>.tar.gz and writes
 <to>/backups/<name>/manifest.json last. A name that exists is never overwritten.
 
 Options:
-  --kubeconfig FILE              kubeconfig of the cluster (required)
-  --context NAME                 kubeconfig context (default: its current-context)
+${KUBECONFIG_USAGE}
   --to LOCATION                  a directory or s3://bucket/prefix (required)
   --name NAME                    backup name (default: backup-<UTC yyyymmddhhmmss>)
   --cluster-name NAME            cluster name for the manifest (default: the context's cluster)
@@ -63,8 +62,7 @@ export async function runBackupCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      kubeconfig: { type: 'string' },
-      context: { type: 'string' },
+      ...KUBECONFIG_OPTIONS,
       to: { type: 'string' },
       name: { type: 'string' },
       'cluster-name': { type: 'string' },
@@ -86,7 +84,6 @@ export async function runBackupCommand(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!values.kubeconfig) throw new Error('--kubeconfig FILE is required');
   if (!values.to) throw new Error('--to DIR|s3://bucket/prefix is required');
   const pageSize = positiveInteger(values['page-size'], '--page-size', DEFAULT_PAGE_SIZE);
   const concurrency = positiveInteger(values.concurrency, '--concurrency', DEFAULT_LIST_CONCURRENCY);
@@ -98,10 +95,7 @@ export async function runBackupCommand(argv: string[]): Promise<number> {
     ...(values.selector ? { labelSelector: values.selector } : {}),
     ...clusterResources(values['include-cluster-resources']),
   };
-  const kubeConfig = loadKubeconfig({
-    file: values.kubeconfig,
-    ...(values.context ? { context: values.context } : {}),
-  });
+  const kubeConfig = await clusterAccessFromFlags(values);
   const clusterName = values['cluster-name'] ?? kubeConfig.clusterName;
   const name = values.name ?? defaultName(new Date());
   const store = openBackupStore(values.to, storeOptions(values));

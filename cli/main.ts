@@ -10,19 +10,24 @@ const USAGE = `eks-dr — disaster recovery for Amazon EKS
 Usage:
   eks-dr sandbox kube [--port N] [--kubeconfig FILE] [--load FILE.yaml ...] [--generate N]
                                   run the local Kubernetes API simulator in the foreground
-  eks-dr backup --kubeconfig FILE --to <dir or s3://bucket/prefix> [--name NAME] [--include-namespaces ..]
-                [--exclude-namespaces ..] [--include-resources ..] [--exclude-resources ..] [--selector k=v] [--json]
+  eks-dr backup [--kubeconfig FILE] [--context NAME] --to <dir or s3://bucket/prefix> [--name NAME]
+                [--include-namespaces ..] [--exclude-namespaces ..] [--include-resources ..]
+                [--exclude-resources ..] [--selector k=v] [--json]
                                   snapshot a cluster into <to>/backups/<name>/
   eks-dr inspect --from <dir or s3://…>/backups/<name> [--json]
                                   show what a backup holds (verified first)
   eks-dr verify --from <dir or s3://…>/backups/<name>
                                   check a backup's size, sha256 and contents against its manifest
-  eks-dr restore --kubeconfig FILE --from <dir or s3://…>/backups/<name> [--namespace-mapping a:b,..]
-                [--existing-resource-policy none|update] [--include-namespaces ..] [--dry-run] [--json]
+  eks-dr restore [--kubeconfig FILE] [--context NAME] --from <dir or s3://…>/backups/<name>
+                [--namespace-mapping a:b,..] [--existing-resource-policy none|update]
+                [--include-namespaces ..] [--dry-run] [--json]
                                   restore a backup into a cluster
   eks-dr demo [--failback] [--json] [--report FILE] [--speed MS_PER_MODELLED_SECOND]
                                   a whole failover on this machine: backup, outage, alarm, failover, report
   eks-dr --help                   this text
+
+Without --kubeconfig, backup and restore find the cluster as kubectl does: KUBECONFIG (several files
+merged), then ~/.kube/config, then the pod's service account.
 
 Run 'eks-dr <command> --help' for a command's options.`;
 

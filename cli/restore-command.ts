@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { HttpClusterClient } from '../src/kube/cluster-client.ts';
-import { loadKubeconfig } from '../src/kube/kubeconfig.ts';
 import { InvalidRestoreOptionError } from '../src/restore/errors.ts';
 import {
   type ExistingResourcePolicy,
@@ -13,17 +12,19 @@ import {
 import type { PlanLine } from '../src/restore/planner.ts';
 import { DEFAULT_RESTORE_CONCURRENCY, type RestoreProgress, Restorer } from '../src/restore/restorer.ts';
 import type { RestoreResult } from '../src/restore/result.ts';
+import { clusterAccessFromFlags, KUBECONFIG_OPTIONS } from './kubeconfig.ts';
 import { openBackupStore, splitBackupPath } from './open-store.ts';
 
-const USAGE = `Usage: eks-dr restore --kubeconfig FILE --from <dir or s3://bucket/prefix>/backups/<name> [options]
+const USAGE = `Usage: eks-dr restore [--kubeconfig FILE] [--context NAME] --from <dir or s3://bucket/prefix>/backups/<name> [options]
 
 Restores a backup into the cluster of a kubeconfig, Velero style: the archive is verified first, CRDs
 go first, then namespaces, storage, RBAC, config and workloads; objects that exist are skipped (or
 replaced with --existing-resource-policy update). Every object's outcome is reported.
 
 Options:
-  --kubeconfig FILE                  kubeconfig of the target cluster (required)
-  --context NAME                     context to use (default: the file's current-context)
+  --kubeconfig FILE                  kubeconfig of the target cluster (default: KUBECONFIG, then
+                                     ~/.kube/config, then the pod's service account)
+  --context NAME                     context to use (default: the kubeconfig's current-context)
   --from PATH                        the backup: <directory or s3://bucket/prefix>/backups/<name> (required)
   --s3-endpoint URL                  an S3-compatible endpoint (e.g. the local S3 sandbox)
   --namespace-mapping a:b,c:d        restore namespace a into b, c into d
@@ -74,10 +75,7 @@ export async function runRestoreCommand(argv: string[], io: CommandIo = processI
 
 async function restore(parsed: Flags, io: CommandIo): Promise<number> {
   // Everything that can be checked without the network is checked before the cluster is touched.
-  const kubeConfig = loadKubeconfig({
-    file: parsed.kubeconfig,
-    ...(parsed.context ? { context: parsed.context } : {}),
-  });
+  const kubeConfig = await clusterAccessFromFlags(parsed);
   const { location, name } = splitBackupPath(parsed.from);
   const store = openBackupStore(location, { s3Endpoint: parsed.s3Endpoint });
   const client = new HttpClusterClient(kubeConfig, { maxSockets: parsed.concurrency });
@@ -108,7 +106,7 @@ async function restore(parsed: Flags, io: CommandIo): Promise<number> {
 }
 
 interface Flags {
-  kubeconfig: string;
+  kubeconfig?: string;
   context?: string;
   from: string;
   s3Endpoint?: string;
@@ -123,8 +121,7 @@ function parseFlags(argv: string[]): ParsedFlags {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
-      kubeconfig: { type: 'string' },
-      context: { type: 'string' },
+      ...KUBECONFIG_OPTIONS,
       from: { type: 'string' },
       's3-endpoint': { type: 'string' },
       'namespace-mapping': { type: 'string' },
@@ -141,7 +138,6 @@ function parseFlags(argv: string[]): ParsedFlags {
   });
   if (values.help) return 'help';
   if (positionals.length > 0) throw new Error(`unexpected argument '${positionals[0]}'`);
-  if (!values.kubeconfig) throw new Error('--kubeconfig FILE is required');
   if (!values.from) throw new Error('--from <location>/backups/<name> is required');
   const policy = values['existing-resource-policy'];
   if (policy !== undefined && !existingResourcePolicies.includes(policy as ExistingResourcePolicy)) {
@@ -169,7 +165,7 @@ function parseFlags(argv: string[]): ParsedFlags {
     throw new Error(`--concurrency must be an integer from 1 to 256, got '${values.concurrency}'`);
   }
   return {
-    kubeconfig: values.kubeconfig,
+    ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
     ...(values.context !== undefined ? { context: values.context } : {}),
     from: values.from,
     ...(values['s3-endpoint'] !== undefined ? { s3Endpoint: values['s3-endpoint'] } : {}),

@@ -1,16 +1,15 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { KubeConfigError } from './errors.ts';
+import type { RequestOptions } from 'node:https';
 
 // How to reach one API server, without reading any file: what Lambdas use (EKS endpoint + token), kept
-// apart from the kubeconfig file reader so their bundles carry no YAML parser.
+// apart from the kubeconfig loader (src/kube/kubeconfig.ts, over @kubernetes/client-node) so their
+// bundles carry neither client-node nor a YAML parser.
 
-/** An exec credential plugin (`aws eks get-token`), as kubeconfig `users[].user.exec` describes it. */
-export interface ExecPlugin {
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-}
+/**
+ * Fills one request's TLS material (`ca`, `cert`, `key`, `rejectUnauthorized`, `servername`) and headers
+ * (`Authorization`, `Impersonate-User`; `auth` for basic auth), as @kubernetes/client-node's
+ * `KubeConfig.applyToHTTPSOptions` does.
+ */
+export type RequestAuthenticator = (options: RequestOptions) => Promise<void>;
 
 /** How to reach and authenticate to one API server: a kubeconfig context, resolved. */
 export interface ClusterAccess {
@@ -26,7 +25,11 @@ export interface ClusterAccess {
   token?: string;
   clientCertificatePem?: string;
   clientKeyPem?: string;
-  exec?: ExecPlugin;
+  /**
+   * Credentials applied before every request, in place of the static fields above: a kubeconfig loaded by
+   * client-node, whose exec plugins (`aws eks get-token`) and token files refresh there.
+   */
+  authenticate?: RequestAuthenticator;
 }
 
 export interface EksClusterAccess {
@@ -51,49 +54,14 @@ export function accessForEks(access: EksClusterAccess): ClusterAccess {
   };
 }
 
-const execFileAsync = promisify(execFile);
-
-/**
- * The bearer token to send, if any: the static one, or one from the exec plugin (cached until shortly
- * before the expiry the plugin reports, as kubectl does).
- */
-export class CredentialSource {
-  private cached: { token: string; expiresAt: number } | undefined;
-
-  constructor(private readonly access: ClusterAccess) {}
-
-  async bearerToken(): Promise<string | undefined> {
-    if (this.access.token) return this.access.token;
-    const exec = this.access.exec;
-    if (!exec) return undefined;
-    if (this.cached && this.cached.expiresAt > Date.now() + 60_000) return this.cached.token;
-    let stdout: string;
-    try {
-      ({ stdout } = await execFileAsync(exec.command, exec.args, {
-        env: { ...process.env, ...exec.env },
-        timeout: 30_000,
-      }));
-    } catch (error) {
-      throw new KubeConfigError(
-        `exec credential plugin '${exec.command}' failed: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    let credential: { status?: { token?: string; expirationTimestamp?: string } };
-    try {
-      credential = JSON.parse(stdout);
-    } catch (error) {
-      throw new KubeConfigError(`exec credential plugin '${exec.command}' did not print an ExecCredential`, {
-        cause: error,
-      });
-    }
-    const token = credential.status?.token;
-    if (!token)
-      throw new KubeConfigError(`exec credential plugin '${exec.command}': status.token is missing`);
-    const expiry = Date.parse(credential.status?.expirationTimestamp ?? '');
-    this.cached = { token, expiresAt: Number.isNaN(expiry) ? Date.now() + 5 * 60_000 : expiry };
-    return token;
-  }
+/** The access's authenticator, or one that applies its static CA, client certificate and token. */
+export function authenticatorOf(access: ClusterAccess): RequestAuthenticator {
+  if (access.authenticate) return access.authenticate;
+  return async (options) => {
+    if (access.caPem) options.ca = access.caPem;
+    if (access.clientCertificatePem) options.cert = access.clientCertificatePem;
+    if (access.clientKeyPem) options.key = access.clientKeyPem;
+    options.rejectUnauthorized = !access.insecureSkipTlsVerify;
+    if (access.token) options.headers = { ...options.headers, Authorization: `Bearer ${access.token}` };
+  };
 }

@@ -77,7 +77,15 @@ export interface HttpClusterClientOptions extends KubeTransportOptions {
   retry?: RetryOptions;
 }
 
-/** ClusterClient over the API server's HTTP interface, retrying transient failures. */
+/**
+ * ClusterClient over the API server's HTTP interface, retrying transient failures.
+ * Writes (create/replace/patch/get) stay here rather than in client-node's KubernetesObjectApi, which in
+ * 1.4 serializes bodies through its generated models and so drops fields they do not know (a newer
+ * cluster's fields, `x-kubernetes-preserve-unknown-fields` of a CRD: kubernetes-client/javascript#2962),
+ * lower-cases the whole request path, and opens a new connection per request. bench:restore (10k objects,
+ * 3 ms latency, the same busy machine) ran 180 objects/s through it, 4.9× sequential, against 361 objects/s
+ * here, 9.5× (1,704 objects/s, 34× on a quieter run); the target is 10×.
+ */
 export class HttpClusterClient implements ClusterClient {
   readonly server: string;
   private readonly transport: KubeTransport;

@@ -1,136 +1,89 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import type { ClusterAccess, ExecPlugin } from './cluster-access.ts';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { type Cluster, type Context, KubeConfig, type User } from '@kubernetes/client-node';
+import type { ClusterAccess } from './cluster-access.ts';
 import { HttpClusterClient, type HttpClusterClientOptions } from './cluster-client.ts';
 import { KubeConfigError } from './errors.ts';
-import { isRecord } from './kube-object.ts';
 
-export type { ClusterAccess, EksClusterAccess, ExecPlugin } from './cluster-access.ts';
-export { accessForEks, CredentialSource } from './cluster-access.ts';
+export type { ClusterAccess, EksClusterAccess } from './cluster-access.ts';
+export { accessForEks } from './cluster-access.ts';
 
 export interface KubeconfigSource {
-  /** Path of a kubeconfig file. */
+  /** Path of a kubeconfig file (`--kubeconfig`); wins over `env`. */
   file?: string;
   /** A kubeconfig's text, instead of a file. */
   text?: string;
-  /** Context to use. @default the file's current-context */
+  /** Context to use. @default the kubeconfig's current-context */
   context?: string;
+  /**
+   * Where to look when neither file nor text is given, as kubectl does: `KUBECONFIG` (files separated by
+   * the platform's path delimiter), then `HOME`/.kube/config, then the pod's service account when
+   * `KUBERNETES_SERVICE_HOST` is set. The CLI passes `process.env`. @default {} (nothing found)
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Prefix of `/var/run/secrets/kubernetes.io/serviceaccount` for the in-cluster config. @default '' */
+  serviceAccountRoot?: string;
 }
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /**
- * Loads a kubeconfig and resolves one context; errors name the file, the context and the field.
- * Our own small reader rather than @kubernetes/client-node's KubeConfig: that module loads its whole
- * generated API (tens of MB of heap), which a Lambda bundle and a bounded-memory snapshot cannot carry.
+ * Loads a kubeconfig with @kubernetes/client-node's KubeConfig and resolves one context; errors name the
+ * file(s), the context and the field. Importing client-node costs ~0.5 s and ~27 MB of heap (its whole
+ * generated API comes with KubeConfig), which is why Lambdas reach EKS through cluster-access.ts instead
+ * and the CLI imports this module only when a command needs a cluster.
  */
 export function loadKubeconfig(source: KubeconfigSource): ClusterAccess {
-  const where = source.file ?? 'kubeconfig text';
-  let text = source.text;
-  if (text === undefined) {
-    if (source.file === undefined) throw new KubeConfigError('no kubeconfig given: pass a file or a text');
-    if (!existsSync(source.file)) throw new KubeConfigError(`kubeconfig ${source.file}: no such file`);
-    text = readFileSync(source.file, 'utf8');
+  const { config, where } = readKubeconfig(source);
+  const contexts = config.getContexts().map((context) => context.name);
+  if (source.context !== undefined) {
+    if (!config.getContextObject(source.context)) {
+      throw new KubeConfigError(
+        `${where}: no context '${source.context}' (contexts: ${contexts.join(', ') || 'none'})`,
+      );
+    }
+    config.setCurrentContext(source.context);
   }
-  let document: unknown;
-  try {
-    document = parseYaml(text);
-  } catch (error) {
-    throw new KubeConfigError(`${where}: cannot be read as a kubeconfig: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  if (!isRecord(document))
-    throw new KubeConfigError(`${where}: cannot be read as a kubeconfig: not a mapping`);
-  const baseDir = source.file ? dirname(resolve(source.file)) : process.cwd();
-  const contextName = source.context ?? stringField(document, 'current-context');
-  const contexts = namedEntries(document, 'contexts', 'context', where);
+  const contextName = config.getCurrentContext();
   if (!contextName) throw new KubeConfigError(`${where}: no current-context and no --context given`);
-  const context = contexts.get(contextName);
+  const context = config.getContextObject(contextName) as Context | null;
   if (!context) {
     throw new KubeConfigError(
-      `${where}: no context '${contextName}' (contexts: ${[...contexts.keys()].join(', ') || 'none'})`,
+      `${where}: current-context '${contextName}' is not among its contexts (${contexts.join(', ') || 'none'})`,
     );
   }
-  const clusterName = stringField(context, 'cluster');
-  const cluster = clusterName
-    ? namedEntries(document, 'clusters', 'cluster', where).get(clusterName)
-    : undefined;
-  if (!cluster) throw new KubeConfigError(`${where}: context '${contextName}' names no cluster that exists`);
-  const server = stringField(cluster, 'server');
-  if (!server) throw new KubeConfigError(`${where}: cluster '${clusterName}': server is required`);
-  const userName = stringField(context, 'user');
-  const user = userName ? (namedEntries(document, 'users', 'user', where).get(userName) ?? {}) : {};
-  const caFile = stringField(cluster, 'certificate-authority');
+  const cluster = config.getCluster(context.cluster) as Cluster | null;
+  if (!cluster) {
+    throw new KubeConfigError(
+      `${where}: context '${contextName}' names cluster '${context.cluster}', which is not defined`,
+    );
+  }
+  if (cluster.proxyUrl) {
+    // client-node would put a proxy agent on each request; the transport keeps its own keep-alive agent.
+    throw new KubeConfigError(`${where}: cluster '${cluster.name}': proxy-url is not supported by eks-dr`);
+  }
+  const user = context.user ? (config.getUser(context.user) as User | null) : null;
+  if (context.user && !user) {
+    throw new KubeConfigError(
+      `${where}: context '${contextName}' names user '${context.user}', which is not defined`,
+    );
+  }
+  const at = `${where}: context '${contextName}'`;
   return {
     name: contextName,
-    clusterName: clusterName as string,
-    server,
-    caPem: decodeData(cluster, 'certificate-authority-data') ?? readRelative(baseDir, caFile, where),
-    insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
-    namespace: stringField(context, 'namespace'),
-    token: stringField(user, 'token') ?? readRelative(baseDir, stringField(user, 'tokenFile'), where)?.trim(),
-    clientCertificatePem:
-      decodeData(user, 'client-certificate-data') ??
-      readRelative(baseDir, stringField(user, 'client-certificate'), where),
-    clientKeyPem:
-      decodeData(user, 'client-key-data') ?? readRelative(baseDir, stringField(user, 'client-key'), where),
-    exec: execPlugin(user, `${where}: user '${userName}'`),
+    clusterName: cluster.name,
+    server: cluster.server,
+    insecureSkipTlsVerify: cluster.skipTLSVerify,
+    ...(context.namespace ? { namespace: context.namespace } : {}),
+    // Per request, so exec-plugin tokens (aws eks get-token) and token files refresh as client-node does.
+    authenticate: async (options) => {
+      try {
+        await config.applyToHTTPSOptions(options);
+      } catch (error) {
+        throw new KubeConfigError(`${at}: ${credentialFailure(user, error)}`, { cause: error });
+      }
+    },
   };
-}
-
-function namedEntries(
-  document: Record<string, unknown>,
-  list: string,
-  field: string,
-  where: string,
-): Map<string, Record<string, unknown>> {
-  const entries = new Map<string, Record<string, unknown>>();
-  const items = document[list] ?? [];
-  if (!Array.isArray(items)) throw new KubeConfigError(`${where}: ${list} must be a list`);
-  items.forEach((item, index) => {
-    const name = isRecord(item) ? item.name : undefined;
-    if (typeof name !== 'string') throw new KubeConfigError(`${where}: ${list}[${index}].name is required`);
-    entries.set(
-      name,
-      isRecord(item) && isRecord(item[field]) ? (item[field] as Record<string, unknown>) : {},
-    );
-  });
-  return entries;
-}
-
-function stringField(record: Record<string, unknown>, field: string): string | undefined {
-  const value = record[field];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function decodeData(record: Record<string, unknown>, field: string): string | undefined {
-  const value = stringField(record, field);
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
-}
-
-function readRelative(baseDir: string, file: string | undefined, where: string): string | undefined {
-  if (file === undefined) return undefined;
-  const path = resolve(baseDir, file);
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new KubeConfigError(`${where}: cannot read ${path}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-function execPlugin(user: Record<string, unknown>, where: string): ExecPlugin | undefined {
-  const exec = user.exec;
-  if (!isRecord(exec)) return undefined;
-  const command = stringField(exec, 'command');
-  if (!command) throw new KubeConfigError(`${where}: exec.command is required`);
-  const args = Array.isArray(exec.args) ? exec.args.map(String) : [];
-  const env: Record<string, string> = {};
-  if (Array.isArray(exec.env)) {
-    for (const entry of exec.env) {
-      if (isRecord(entry) && typeof entry.name === 'string') env[entry.name] = String(entry.value ?? '');
-    }
-  }
-  return { command, args, env };
 }
 
 /** A ClusterClient for a kubeconfig text (tests, the sandbox) with default options. */
@@ -139,4 +92,101 @@ export function clusterClientFromKubeconfigText(
   options: HttpClusterClientOptions = {},
 ): HttpClusterClient {
   return new HttpClusterClient(loadKubeconfig({ text }), options);
+}
+
+// kubectl's order: --kubeconfig, KUBECONFIG, ~/.kube/config, then the pod's service account.
+function readKubeconfig(source: KubeconfigSource): { config: KubeConfig; where: string } {
+  if (source.text !== undefined) return { config: fromText(source.text), where: 'kubeconfig text' };
+  if (source.file !== undefined) {
+    if (!existsSync(source.file)) throw new KubeConfigError(`kubeconfig ${source.file}: no such file`);
+    return { config: fromFile(source.file), where: `kubeconfig ${source.file}` };
+  }
+  const env = source.env ?? {};
+  if (env.KUBECONFIG) {
+    const listed = env.KUBECONFIG.split(delimiter).filter(Boolean);
+    // kubectl skips listed files that do not exist, and only fails when none does.
+    const files = listed.filter((file) => existsSync(file));
+    if (files.length === 0)
+      throw new KubeConfigError(`KUBECONFIG=${env.KUBECONFIG}: none of its files exists`);
+    return { config: merged(files.map(fromFile)), where: `kubeconfig ${files.join(delimiter)}` };
+  }
+  const home = env.HOME ?? env.USERPROFILE;
+  const homeConfig = home ? join(home, '.kube', 'config') : undefined;
+  if (homeConfig && existsSync(homeConfig)) {
+    return { config: fromFile(homeConfig), where: `kubeconfig ${homeConfig}` };
+  }
+  const root = source.serviceAccountRoot ?? '';
+  if (
+    env.KUBERNETES_SERVICE_HOST &&
+    env.KUBERNETES_SERVICE_PORT &&
+    existsSync(`${root}${SERVICE_ACCOUNT_TOKEN}`)
+  ) {
+    const config = new KubeConfig();
+    config.loadFromCluster(root);
+    return { config, where: `in-cluster config (${root}${SERVICE_ACCOUNT_TOKEN})` };
+  }
+  throw new KubeConfigError(
+    `no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG or write ${homeConfig ?? '~/.kube/config'} (or run in a pod with a service account)`,
+  );
+}
+
+function fromFile(file: string): KubeConfig {
+  const config = new KubeConfig();
+  try {
+    config.loadFromFile(file);
+  } catch (error) {
+    throw new KubeConfigError(
+      `kubeconfig ${file}: cannot be read as a kubeconfig: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return config;
+}
+
+function fromText(text: string): KubeConfig {
+  const config = new KubeConfig();
+  try {
+    config.loadFromString(text);
+  } catch (error) {
+    throw new KubeConfigError(
+      `kubeconfig text: cannot be read as a kubeconfig: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return config;
+}
+
+/**
+ * Files of KUBECONFIG merged as kubectl merges them: the first file to define a cluster, user or context
+ * of a name wins, and so does the first current-context. (client-node's mergeConfig throws on a name
+ * defined twice and lets later files change the current context.)
+ */
+function merged(configs: KubeConfig[]): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: firstOfEachName(configs.flatMap((c) => c.getClusters())),
+    users: firstOfEachName(configs.flatMap((c) => c.getUsers())),
+    contexts: firstOfEachName(configs.flatMap((c) => c.getContexts())),
+    currentContext: configs.map((c) => c.getCurrentContext()).find(Boolean),
+  });
+  return config;
+}
+
+function firstOfEachName<T extends { name: string }>(entries: T[]): T[] {
+  const byName = new Map<string, T>();
+  for (const entry of entries) if (!byName.has(entry.name)) byName.set(entry.name, entry);
+  return [...byName.values()];
+}
+
+function credentialFailure(user: User | null, error: unknown): string {
+  const message = error instanceof Error ? error.message.trim() : String(error);
+  const command = user?.exec?.command ?? user?.authProvider?.config?.exec?.command;
+  if (command) {
+    return `user '${user?.name}': exec credential plugin '${command}' failed: ${message || 'it exited without a message'}`;
+  }
+  return `${user ? `user '${user.name}': ` : ''}${message}`;
 }

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import { type ClusterAccess, CredentialSource } from './cluster-access.ts';
+import { authenticatorOf, type ClusterAccess, type RequestAuthenticator } from './cluster-access.ts';
 import { KubeConfigError, KubeConnectionError, type KubeRequestTarget, kubeErrorFor } from './errors.ts';
 
 export interface KubeHttpRequest {
@@ -27,16 +27,28 @@ export interface KubeTransportOptions {
   timeoutMs?: number;
 }
 
+/** What one request is sent with: an agent holding the TLS material, and the credential headers. */
+interface AppliedCredentials {
+  agent: HttpAgent | HttpsAgent;
+  headers: Record<string, string>;
+}
+
 /**
- * HTTP to one API server with the kubeconfig's credentials (token, client certificate, CA, exec plugin).
+ * HTTP to one API server with the access's credentials (token, client certificate, CA, exec plugin).
  * Plain node:http rather than a generated client: snapshots move every object of a cluster through
  * here, and reading the JSON ourselves keeps it generic across built-in and custom resources.
+ * Credentials come from the access's authenticator before every request (for a kubeconfig, client-node's
+ * `applyToHTTPSOptions`, which runs and caches exec plugins); the keep-alive agent is ours and is only
+ * replaced when the TLS material it returns changes (an exec plugin's rotated client certificate).
  */
 export class KubeTransport {
   readonly server: URL;
-  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly maxSockets: number;
   private readonly timeoutMs: number;
-  private readonly credentials: CredentialSource;
+  private readonly authenticate: RequestAuthenticator;
+  private agent: { agent: HttpAgent | HttpsAgent; tls: string } | undefined;
+  private readonly retiredAgents: Array<HttpAgent | HttpsAgent> = [];
+  private pending: Promise<AppliedCredentials> | undefined;
 
   constructor(access: ClusterAccess, options: KubeTransportOptions = {}) {
     try {
@@ -49,18 +61,8 @@ export class KubeTransport {
         },
       );
     }
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
-    this.agent =
-      this.server.protocol === 'https:'
-        ? new HttpsAgent({
-            ...agentOptions,
-            ca: access.caPem,
-            cert: access.clientCertificatePem,
-            key: access.clientKeyPem,
-            rejectUnauthorized: !access.insecureSkipTlsVerify,
-          })
-        : new HttpAgent(agentOptions);
-    this.credentials = new CredentialSource(access);
+    this.maxSockets = options.maxSockets ?? 16;
+    this.authenticate = authenticatorOf(access);
     this.timeoutMs = options.timeoutMs ?? 60_000;
   }
 
@@ -69,23 +71,22 @@ export class KubeTransport {
     const path = withQuery(request.path, request.query);
     const target: KubeRequestTarget = { method: request.method, path };
     const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+    const credentials = await this.credentials();
     const options: RequestOptions = {
       method: request.method,
       protocol: this.server.protocol,
       hostname: this.server.hostname,
       port: this.server.port || undefined,
       path: `${this.server.pathname.replace(/\/$/, '')}${path}`,
-      agent: this.agent,
+      agent: credentials.agent,
       headers: {
+        ...credentials.headers,
         Accept: request.accept ?? 'application/json',
         ...(body
           ? { 'Content-Type': request.contentType ?? 'application/json', 'Content-Length': body.length }
           : {}),
       },
     };
-    // A token (static, or from the exec plugin such as `aws eks get-token`); TLS material is on the agent.
-    const token = await this.credentials.bearerToken();
-    if (token) (options.headers as Record<string, string>).Authorization = `Bearer ${token}`;
     const response = await this.exchange(options, body, target);
     if (response.status >= 200 && response.status < 300) return response;
     const retryAfter = response.headers['retry-after'];
@@ -112,7 +113,59 @@ export class KubeTransport {
 
   /** Closes idle keep-alive sockets so the process can exit. */
   close(): void {
-    this.agent.destroy();
+    this.agent?.agent.destroy();
+    for (const agent of this.retiredAgents) agent.destroy();
+    this.retiredAgents.length = 0;
+  }
+
+  // Requests started while credentials are being applied share that application: one exec plugin run,
+  // not one per parallel request.
+  private credentials(): Promise<AppliedCredentials> {
+    this.pending ??= this.applyCredentials().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async applyCredentials(): Promise<AppliedCredentials> {
+    const applied: RequestOptions = { headers: {} };
+    await this.authenticate(applied);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(applied.headers ?? {})) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    if (applied.auth) headers.Authorization = `Basic ${Buffer.from(applied.auth).toString('base64')}`;
+    return { agent: this.agentFor(applied), headers };
+  }
+
+  private agentFor(applied: RequestOptions): HttpAgent | HttpsAgent {
+    const https = this.server.protocol === 'https:';
+    const tls = https
+      ? JSON.stringify([
+          pemText(applied.ca),
+          pemText(applied.cert),
+          pemText(applied.key),
+          applied.rejectUnauthorized,
+          applied.servername,
+        ])
+      : '';
+    if (this.agent?.tls === tls) return this.agent.agent;
+    if (this.agent) this.retiredAgents.push(this.agent.agent);
+    const common = { keepAlive: true, maxSockets: this.maxSockets };
+    const agent = https
+      ? new HttpsAgent({
+          ...common,
+          ca: applied.ca,
+          cert: applied.cert,
+          key: applied.key,
+          ...(applied.rejectUnauthorized === undefined
+            ? {}
+            : { rejectUnauthorized: applied.rejectUnauthorized }),
+          ...(applied.servername ? { servername: applied.servername } : {}),
+        })
+      : new HttpAgent(common);
+    this.agent = { agent, tls };
+    return agent;
   }
 
   private exchange(
@@ -146,6 +199,14 @@ export class KubeTransport {
       req.end(body);
     });
   }
+}
+
+// TLS material as text, to notice when it changes (client-node hands out fresh Buffers each time).
+function pemText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.map((item) => pemText(item)).join('\n');
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function withQuery(path: string, query: KubeHttpRequest['query']): string {
