@@ -54,6 +54,7 @@ export {
   type ExpectedPart,
   type ReadArchiveOptions,
   readArchive,
+  type VerifyArchiveOptions,
   verifyArchive,
   verifyArchiveDigest,
 } from './reader.ts';

@@ -205,26 +205,8 @@ describe('readArchive', () => {
     // Assert
     expect(items).toEqual([]);
     expect(error).toBeInstanceOf(ArchiveIntegrityError);
-    expect((error as Error).message).toMatch(/^nightly\.tar\.gz: corrupt tar stream: /);
-  });
-
-  it('refuses a gzip stream whose tar stops between two entries, without its end blocks', async () => {
-    // Arrange
-    const { bytes } = await sampleArchive();
-    const { gunzipSync, gzipSync } = await import('node:zlib');
-    const tarBytes = gunzipSync(bytes);
-    const cut = gzipSync(tarBytes.subarray(0, tarBytes.length - 1024));
-
-    // Act
-    const { items, error } = await drain(
-      readArchive(sourceOf(cut), { sha256: sha256(cut), size: cut.length }, PART),
-    );
-
-    // Assert
-    expect(items).toEqual([]);
-    expect(error).toBeInstanceOf(ArchiveIntegrityError);
-    expect((error as Error).message).toBe(
-      `nightly.tar.gz: corrupt tar stream: tar stream at byte ${tarBytes.length - 1024}: the archive ends after the last entry, without the zero blocks that mark its end (truncated?)`,
+    expect((error as Error).message).toMatch(
+      /^nightly\.tar\.gz: corrupt tar stream: (after )?tar entry "resources\/[^"]+": the tar stream ends .*\(truncated\?\)$/,
     );
   });
 
