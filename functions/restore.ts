@@ -50,12 +50,12 @@ export function createHandler(
       const margin = deps.tuning?.restoreSafetyMarginMs ?? 30_000;
       const volumes = drVolumes(deps, side, request.executionName);
       const connect = () => deps.cluster(side);
-      const use = new restore.DrRestore({ store: deps.store(side), connect, volumes, sleep: deps.sleep });
+      const dr = new restore.DrRestore({ store: deps.store(side), connect, volumes, sleep: deps.sleep });
       if (request.action === 'cleanup') {
         // Measured on deps' clock, which the volume wait's sleep advances (modelled time in the sandbox).
         const budget = context ? context.getRemainingTimeInMillis() - margin : restore.CLEANUP_VOLUME_WAIT_MS;
         const restored = restore.restoredObjectsOf(stepResult(steps, 'restore'));
-        const report = await timed(deps.now, () => use.cleanup(restored, deps.now().getTime() + budget));
+        const report = await timed(deps.now, () => dr.cleanup(restored, deps.now().getTime() + budget));
         for (const left of report.volumesLeft) logger.warn('DR volume left after cleanup', left);
         return report;
       }
@@ -64,7 +64,7 @@ export function createHandler(
       // The deadline is real time: it is the Lambda's own timeout that must not be hit.
       const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - margin : undefined;
       const job = { backupName: request.backup.name, restoreId: request.executionName, options };
-      return timed(deps.now, () => use.chunk(job, request.continuation, deadline));
+      return timed(deps.now, () => dr.chunk(job, request.continuation, deadline));
     });
   };
 }
