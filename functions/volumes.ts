@@ -5,8 +5,10 @@ import { type Timed, timed } from '../src/failover/index.ts';
 import * as z from '../src/util/zod.ts';
 import {
   type CopyBatch,
+  copyBatchSchema,
   type SnapshotBatch,
-  VolumeBackupper,
+  snapshotBatchSchema,
+  snapshotRecordsSchema,
   type WaitProgress,
 } from '../src/volumes/index.ts';
 import { volumeSnapshotsOf } from './shared/aws/ec2.ts';
@@ -14,39 +16,12 @@ import { backupNameFor } from './shared/backup-name.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, stepResult } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
-
-const nonEmpty = () => z.string().check(z.minLength(1));
-
-const record = z.looseObject({
-  persistentVolume: nonEmpty(),
-  volumeId: nonEmpty(),
-  snapshotId: nonEmpty(),
-  region: nonEmpty(),
-  state: z.enum(['pending', 'completed', 'error', 'recoverable', 'recovering']),
-});
-const snapshotBatch = z.looseObject({
-  backupName: nonEmpty(),
-  region: nonEmpty(),
-  startedAt: z.number(),
-  items: z.array(
-    z.looseObject({ persistentVolume: z.string(), volumeId: z.string(), snapshotId: z.string() }),
-  ),
-});
-const copyBatch = z.looseObject({
-  backupName: nonEmpty(),
-  sourceRegion: nonEmpty(),
-  region: nonEmpty(),
-  kmsKeyId: nonEmpty(),
-  items: z.array(z.looseObject({ record, state: z.enum(['queued', 'copying', 'completed']) })),
-});
+import { volumeBackupper } from './shared/volume-use-cases.ts';
 
 const volumesInput = z.discriminatedUnion('action', [
-  z.extend(envelopeSchema, { action: z.literal('checkSnapshots'), volumes: snapshotBatch }),
-  z.extend(envelopeSchema, {
-    action: z.literal('startCopies'),
-    volumes: z.array(record).check(z.minLength(1)),
-  }),
-  z.extend(envelopeSchema, { action: z.literal('checkCopies'), volumes: copyBatch }),
+  z.extend(envelopeSchema, { action: z.literal('checkSnapshots'), volumes: snapshotBatchSchema }),
+  z.extend(envelopeSchema, { action: z.literal('startCopies'), volumes: snapshotRecordsSchema }),
+  z.extend(envelopeSchema, { action: z.literal('checkCopies'), volumes: copyBatchSchema }),
 ]);
 
 /** One volume step's answer: `volumes` is what the next step of the loop takes. */
@@ -65,23 +40,16 @@ export function createHandler(
   return async (event) => {
     const request = parseInput('Volumes', volumesInput, event);
     return inRun(`volumes ${request.action}`, runKeys(request, deps.plan.name), () => {
-      const backupper = new VolumeBackupper({
-        source: deps.volumeSnapshots('primary'),
-        dr: deps.volumeSnapshots('dr'),
-        sleep: deps.sleep,
-        now: () => deps.now().getTime(),
-      });
+      const backupper = volumeBackupper(deps);
       return timed(deps.now, async (): Promise<VolumesAnswer> => {
         if (request.action === 'checkSnapshots') {
-          const batch = request.volumes as SnapshotBatch;
-          const check = await backupper.checkSnapshots(batch);
+          const check = await backupper.checkSnapshots(request.volumes);
           return check.status === 'Completed'
             ? { done: true, volumes: check.records, progress: check.progress }
-            : { done: false, volumes: batch, progress: check.progress };
+            : { done: false, volumes: request.volumes, progress: check.progress };
         }
         if (request.action === 'startCopies') {
-          const records = request.volumes as VolumeSnapshotRecord[];
-          const batch = await backupper.startCopies(records, {
+          const batch = await backupper.startCopies(request.volumes, {
             // Records do not carry the backup name; the snapshot step named the backup.
             backupName: String(
               stepResult(request.steps, 'snapshot')?.name ?? backupNameFor(request.executionName),
@@ -90,7 +58,7 @@ export function createHandler(
           });
           return { done: false, volumes: batch };
         }
-        const check = await backupper.checkCopies(request.volumes as CopyBatch);
+        const check = await backupper.checkCopies(request.volumes);
         return check.status === 'Completed'
           ? { done: true, volumes: check.batch, progress: check.progress, records: check.records }
           : { done: false, volumes: check.batch, progress: check.progress };

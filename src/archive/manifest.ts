@@ -34,7 +34,8 @@ const snapshotCopySchema = z.object({
   state: z.enum(snapshotStates),
 });
 
-const volumeSnapshotSchema = z.object({
+/** One EBS snapshot record, as the manifest holds it and the volume steps hand it on. */
+export const volumeSnapshotSchema = z.object({
   persistentVolume: nonEmpty(),
   volumeId: nonEmpty(),
   snapshotId: nonEmpty(),

@@ -2,6 +2,9 @@
 import type { BackupStore } from '../archive/backup-store.ts';
 import { BackupAlreadyExistsError } from '../archive/errors.ts';
 import type { BackupManifest } from '../archive/manifest.ts';
+import type { ClusterClient } from '../kube/cluster-client.ts';
+import type { KubeObject } from '../kube/kube-object.ts';
+import { persistentVolumesOf } from '../volumes/persistent-volumes.ts';
 import {
   Backupper,
   type BackupperDeps,
@@ -54,5 +57,44 @@ export class BackupService {
     }
     const manifest = await this.store.putManifest(request.name, result.manifest);
     return { ...result, manifest, location: this.store.describeBackup(request.name, 'archive') };
+  }
+}
+
+/** A backup as a retried workflow step sees it: taken now, or found complete from an earlier attempt. */
+export interface StepBackup {
+  manifest: BackupManifest;
+  /** True when an earlier attempt had completed it. */
+  existed: boolean;
+  /** Its PVs as archived: handed back by the snapshot that wrote them, or read back when it existed. */
+  persistentVolumes(): Promise<KubeObject[]>;
+}
+
+/** What backupOnce works with: a BackupService's collaborators, the cluster connected only when needed. */
+export interface BackupOnceDeps extends Omit<BackupServiceDeps, 'client'> {
+  connect(): Promise<ClusterClient>;
+}
+
+/**
+ * Takes the backup `request.name` unless an earlier attempt completed it (then its manifest is answered and
+ * the cluster is not touched). An attempt that died mid-upload left an archive without a manifest: that one
+ * is incomplete, so it is discarded and the backup taken again.
+ */
+export async function backupOnce(deps: BackupOnceDeps, request: SnapshotRequest): Promise<StepBackup> {
+  const { store } = deps;
+  if (await store.exists(request.name)) {
+    const manifest = await store.getManifest(request.name);
+    return { manifest, existed: true, persistentVolumes: () => persistentVolumesOf(store, request.name) };
+  }
+  const service = new BackupService({ ...deps, client: await deps.connect() });
+  const take = async (): Promise<StepBackup> => {
+    const { manifest, persistentVolumes } = await service.run(request);
+    return { manifest, existed: false, persistentVolumes: async () => persistentVolumes };
+  };
+  try {
+    return await take();
+  } catch (error) {
+    if (!(error instanceof BackupAlreadyExistsError) || (await store.exists(request.name))) throw error;
+    await store.delete(request.name);
+    return take();
   }
 }

@@ -17,7 +17,9 @@ import {
   KubeNotFoundError,
   KubeRequestError,
 } from '../kube/errors.ts';
+import type { KubeObject } from '../kube/kube-object.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
+import { isPersistentVolumes } from '../volumes/persistent-volumes.ts';
 import { InvalidBackupRequestError, ResourceListError } from './errors.ts';
 import {
   type BackupFilters,
@@ -85,6 +87,8 @@ export interface SnapshotResult {
   manifest: BackupManifestInput;
   archive: ArchiveSummary;
   resources: ResourceReport[];
+  /** The PersistentVolumes archived, parsed (a cluster has few), so the volume step need not read the archive back. */
+  persistentVolumes: KubeObject[];
   durationMs: number;
 }
 
@@ -158,10 +162,12 @@ export class Backupper {
     });
     let resources: ResourceReport[];
     let archive: ArchiveSummary;
+    const persistentVolumes: KubeObject[] = [];
     try {
       const listAll = (batch: ListTask[], context: ListingContext) =>
         mapConcurrent(batch, options.concurrency, async (task) => {
-          const report = await this.listInto(writer, task, filter, options, progress, context);
+          const kept = isPersistentVolumes(task.selection.resource) ? persistentVolumes : undefined;
+          const report = await this.listInto(writer, task, filter, options, progress, context, kept);
           progress.listsDone += 1;
           this.onProgress({ ...progress });
           return report;
@@ -211,11 +217,13 @@ export class Backupper {
     };
     progress.phase = 'Completed';
     this.onProgress({ ...progress });
-    return { manifest, archive, resources, durationMs: completed.getTime() - started.getTime() };
+    const durationMs = completed.getTime() - started.getTime();
+    return { manifest, archive, resources, persistentVolumes, durationMs };
   }
 
   /**
-   * Pages through one resource, writing each page into the archive as it arrives.
+   * Pages through one resource, writing each page into the archive as it arrives; objects written are
+   * also parsed into `kept` when given.
    *
    * Restart after 410 Gone without duplicates and without buffering: the API server returns a paged
    * list in storage key order (namespace/name; the continue token IS the last key), so everything
@@ -233,6 +241,7 @@ export class Backupper {
     options: ValidOptions,
     progress: SnapshotProgress,
     context: ListingContext,
+    kept?: KubeObject[],
   ): Promise<ResourceReport> {
     const { resource, key } = task.selection;
     const report: ResourceReport = {
@@ -287,6 +296,7 @@ export class Backupper {
               continue;
             }
             writer.appendBytes(entryFor(task.selection, item, name));
+            kept?.push(item.object());
             written += 1;
             report.objects += 1;
           }

@@ -20,3 +20,31 @@ export class RestoreContinuationMismatchError extends Error {
     this.name = 'RestoreContinuationMismatchError';
   }
 }
+
+/** A restore that could not run at all (archive refused, cluster unreachable). */
+export class RestoreFailedError extends Error {
+  constructor(
+    readonly backupName: string,
+    detail: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`restore of backup ${backupName} failed: ${detail}`, options);
+    this.name = 'RestoreFailedError';
+  }
+}
+
+/** Chunks keep ending before applying anything: the time left per invocation is too short for the plan. */
+export class RestoreStalledError extends Error {
+  constructor(
+    readonly backupName: string,
+    readonly nextIndex: number,
+    readonly chunks: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      `restore of backup ${backupName} made no progress in ${chunks} invocations at object ${nextIndex}: give the function more time`,
+      options,
+    );
+    this.name = 'RestoreStalledError';
+  }
+}

@@ -1,3 +1,4 @@
+import type { DrOverrides, DrPlan } from '../plan/index.ts';
 import { InvalidRestoreOptionError } from './errors.ts';
 
 /** What to do when an object already exists in the target: leave it (and report it), or replace it. */
@@ -62,6 +63,51 @@ export interface ResolvedRestoreOptions {
     annotations: Readonly<Record<string, string>>;
   };
   volumes: ReadonlyMap<string, VolumeMapping>;
+}
+
+/**
+ * The plan's DR overrides in the restore's terms. Replicas: a count per workload, or `*` as a percentage;
+ * any other pairing (a per-workload percentage, a count under `*`) has no equivalent and goes to `onSkipped`.
+ */
+export function restoreOverrides(
+  overrides: DrOverrides,
+  onSkipped: (workload: string, override: unknown) => void = () => {},
+): RestoreOverrides {
+  const replicas: Record<string, number> = {};
+  let replicasPercent: number | undefined;
+  for (const [key, value] of Object.entries(overrides.replicas)) {
+    if (key === '*' && typeof value === 'string') replicasPercent = Number.parseInt(value, 10);
+    else if (key !== '*' && typeof value === 'number') replicas[key] = value;
+    else onSkipped(key, value);
+  }
+  return {
+    replicas,
+    ...(replicasPercent !== undefined ? { replicasPercent } : {}),
+    imageRegistries: overrides.imageRegistries,
+    storageClasses: overrides.storageClasses,
+    annotations: overrides.annotations,
+  };
+}
+
+/**
+ * A recovery's restore options: the namespace mapping its guard step settled, `update` when the guard asked
+ * for it (else the plan's policy), and, restoring into DR (failover, drill, never failback), the plan's DR
+ * overrides. `guard` is the guard's answer as it came back through the workflow; what it does not settle
+ * (or settles in another shape) is left to the plan.
+ */
+export function recoveryRestoreOptions(
+  plan: DrPlan,
+  into: 'primary' | 'dr',
+  guard: Readonly<Record<string, unknown>> | undefined,
+  onSkipped?: (workload: string, override: unknown) => void,
+): Omit<RestoreOptions, 'volumes'> {
+  const mapping = guard?.namespaceMapping;
+  return {
+    namespaceMapping: isStringRecord(mapping) ? mapping : {},
+    existingResourcePolicy:
+      guard?.existingResourcePolicy === 'update' ? 'update' : plan.existingResourcePolicy,
+    ...(into === 'dr' ? { overrides: restoreOverrides(plan.dr.overrides, onSkipped) } : {}),
+  };
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -216,4 +262,10 @@ function checkNamespace(field: string, name: string): void {
       'expected a namespace name (lowercase letters, digits and "-", at most 63)',
     );
   }
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string')
+  );
 }

@@ -1,3 +1,6 @@
+import * as z from '../util/zod.ts';
+import { volumeRestoreBatchSchema } from '../volumes/step-payloads.ts';
+import type { RestoredVolume, VolumeRestoreBatch } from '../volumes/volume-restore.ts';
 import type { ExcludedObject, PlanLine } from './planner.ts';
 
 /** What happened to one object. */
@@ -42,6 +45,67 @@ export interface RestoreContinuation {
   failures: ObjectOutcome[];
   failuresOmitted: number;
 }
+
+/** What a DR restore (DrRestore) carries from one chunk to the next: the volume stage, then the objects'. */
+export interface DrRestoreState {
+  stage: 'volumes' | 'objects';
+  /** DR volumes being made, while the volume stage waits for them. */
+  volumeBatch?: VolumeRestoreBatch;
+  /** PV name → its DR volume, once every one is available. */
+  volumeMapping: Record<string, RestoredVolume>;
+  /** Where the objects' restore stopped. */
+  restore?: RestoreContinuation;
+  /** Namespaces written into, and those of them and the PVs this restore created (a drill's cleanup). */
+  namespaces: string[];
+  createdNamespaces: string[];
+  createdPersistentVolumes: string[];
+  /** Chunks in a row that applied nothing. */
+  stalls: number;
+}
+
+const whole = () => z.number().check(z.int(), z.nonnegative());
+const totalsSchema = z.object({
+  planned: whole(),
+  created: whole(),
+  updated: whole(),
+  skippedExists: whole(),
+  failed: whole(),
+  excluded: whole(),
+});
+const outcomeSchema = z.object({
+  index: whole(),
+  groupResource: z.string(),
+  namespace: z.optional(z.string()),
+  name: z.string(),
+  outcome: z.enum(['created', 'updated', 'skipped-exists', 'failed']),
+  message: z.optional(z.string()),
+});
+
+/** A RestoreContinuation handed back through Step Functions. */
+export const restoreContinuationSchema: z.ZodMiniType<RestoreContinuation> = z.object({
+  backupName: z.string(),
+  restoreId: z.string(),
+  fingerprint: z.string(),
+  nextIndex: whole(),
+  totals: totalsSchema,
+  failures: z.array(outcomeSchema),
+  failuresOmitted: whole(),
+});
+
+/** A DrRestoreState handed back through Step Functions; `{ stage: 'volumes' }` is a new restore's. */
+export const drRestoreStateSchema: z.ZodMiniType<DrRestoreState, unknown> = z.object({
+  stage: z.enum(['volumes', 'objects']),
+  volumeBatch: z.optional(volumeRestoreBatchSchema),
+  volumeMapping: z._default(
+    z.record(z.string(), z.object({ volumeId: z.string(), availabilityZone: z.string() })),
+    {},
+  ),
+  restore: z.optional(restoreContinuationSchema),
+  namespaces: z._default(z.array(z.string()), []),
+  createdNamespaces: z._default(z.array(z.string()), []),
+  createdPersistentVolumes: z._default(z.array(z.string()), []),
+  stalls: z._default(whole(), 0),
+});
 
 /** The report of one `restore` call. */
 export interface RestoreResult {

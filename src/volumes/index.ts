@@ -2,8 +2,10 @@
 export * from './ebs-volumes.ts';
 export * from './errors.ts';
 export type { KubeObject, ObjectMeta } from './kube-object.ts';
+export * from './persistent-volumes.ts';
 export * from './polling.ts';
 export type * from './ports.ts';
+export * from './step-payloads.ts';
 export * from './volume-backup.ts';
 export * from './volume-restore.ts';
 export * from './volume-retention.ts';

@@ -51,9 +51,16 @@ function aCleanup(options: { volumesEnabled?: boolean } = {}) {
     },
     cluster: async () => cluster,
     volumeSnapshots: (side: 'primary' | 'dr') => registry.region(side === 'dr' ? DR : 'eu-west-1'),
-    store: () => {
-      throw new Error('cleanup reads no backup');
-    },
+    // A store whose every use fails: cleanup reads no backup.
+    store: () =>
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('cleanup reads no backup');
+          },
+        },
+      ),
     tuning: { restoreSafetyMarginMs: 30_000, volumePollMs: 2_000 },
   } as unknown as FunctionDependencies;
   const restoredVolume = () =>

@@ -3,8 +3,11 @@ import { InvalidRestoreOptionError } from '../../src/restore/errors.ts';
 import {
   parseNamespaceList,
   parseNamespaceMapping,
+  recoveryRestoreOptions,
   resolveRestoreOptions,
+  restoreOverrides,
 } from '../../src/restore/options.ts';
+import { aPlan } from '../failover/failover-fixtures.ts';
 
 describe('parseNamespaceMapping', () => {
   it('reads source:target pairs separated by commas, ignoring blanks and spaces', () => {
@@ -115,5 +118,77 @@ describe('resolveRestoreOptions', () => {
     // Assert
     expect(caught).toBeInstanceOf(InvalidRestoreOptionError);
     expect((caught as Error).message).toMatch(message);
+  });
+});
+
+describe('restoreOverrides', () => {
+  it('maps counts per workload and `*` as a percentage, and hands every other pairing to onSkipped', () => {
+    // Arrange
+    const skipped: [string, unknown][] = [];
+    const plan = aPlan((raw) => {
+      raw.dr = {
+        ...(raw.dr as object),
+        overrides: {
+          replicas: { '*': '50%', 'shop/Deployment/web': 2, 'shop/Deployment/api': '25%' },
+          imageRegistries: [{ from: 'ghcr.io/acme', to: '123456789012.dkr.ecr.eu-central-1.amazonaws.com' }],
+          storageClasses: { gp2: 'gp3' },
+          annotations: { 'eks-dr/restored': 'true' },
+        },
+      };
+    });
+
+    // Act
+    const overrides = restoreOverrides(plan.dr.overrides, (workload, override) =>
+      skipped.push([workload, override]),
+    );
+
+    // Assert
+    expect(overrides).toEqual({
+      replicas: { 'shop/Deployment/web': 2 },
+      replicasPercent: 50,
+      imageRegistries: [{ from: 'ghcr.io/acme', to: '123456789012.dkr.ecr.eu-central-1.amazonaws.com' }],
+      storageClasses: { gp2: 'gp3' },
+      annotations: { 'eks-dr/restored': 'true' },
+    });
+    expect(skipped).toEqual([['shop/Deployment/api', '25%']]);
+  });
+});
+
+describe('recoveryRestoreOptions', () => {
+  const plan = aPlan((raw) => {
+    raw.dr = { ...(raw.dr as object), overrides: { replicas: { '*': '50%' } } };
+  });
+
+  it('takes the mapping and `update` the guard settled, and the DR overrides only into DR', () => {
+    // Arrange
+    const guard = { namespaceMapping: { shop: 'shop-rehearsal' }, existingResourcePolicy: 'update' };
+
+    // Act
+    const intoDr = recoveryRestoreOptions(plan, 'dr', guard);
+    const intoPrimary = recoveryRestoreOptions(plan, 'primary', guard);
+
+    // Assert
+    expect(intoDr).toMatchObject({
+      namespaceMapping: { shop: 'shop-rehearsal' },
+      existingResourcePolicy: 'update',
+      overrides: { replicasPercent: 50 },
+    });
+    expect(intoPrimary).toEqual({
+      namespaceMapping: { shop: 'shop-rehearsal' },
+      existingResourcePolicy: 'update',
+    });
+  });
+
+  it('leaves to the plan what the guard did not settle or settled in another shape', () => {
+    // Arrange
+    const guard = { namespaceMapping: { shop: 7 }, existingResourcePolicy: 'replace' };
+
+    // Act
+    const options = recoveryRestoreOptions(plan, 'primary', guard);
+    const withoutGuard = recoveryRestoreOptions(plan, 'primary', undefined);
+
+    // Assert
+    expect(options).toEqual({ namespaceMapping: {}, existingResourcePolicy: plan.existingResourcePolicy });
+    expect(withoutGuard).toEqual(options);
   });
 });
