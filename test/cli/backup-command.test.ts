@@ -1,29 +1,10 @@
 import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import { loadFixtureCluster } from '../backup/snapshot-harness.ts';
-
-/** Runs the CLI in-process and returns its exit code and what it printed. */
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi
-    .spyOn(console, 'log')
-    .mockImplementation((...parts: unknown[]) => void out.push(parts.join(' ')));
-  const error = vi
-    .spyOn(console, 'error')
-    .mockImplementation((...parts: unknown[]) => void err.push(parts.join(' ')));
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+import { runCli as run } from './run-cli.ts';
 
 describe('eks-dr backup / inspect / verify', () => {
   let simulator: KubeApiSimulator;
