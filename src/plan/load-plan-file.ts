@@ -48,7 +48,16 @@ function parseYaml(text: string, source: string): unknown {
       { cause: first },
     );
   }
-  return document.toJS({ maxAliasCount: 100 });
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml refuses alias chains that expand past the cap (a "billion laughs" file) with a bare ReferenceError.
+    throw new InvalidPlanError(
+      source,
+      [{ path: ROOT, message: `not a usable YAML document: ${(error as Error).message}` }],
+      { cause: error },
+    );
+  }
 }
 
 function readFailure(error: unknown, path: string): string {

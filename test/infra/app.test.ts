@@ -1,5 +1,6 @@
 // The app around the stacks: where the config comes from, a bad config failing synth with the field named,
 // which stacks a plan needs, and the constructs refusing what cannot deploy.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,27 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(InvalidPlanError);
     expect(attempt).toThrow(`${file}: dr.region: must differ from primary.region (eu-west-1)`);
     expect(attempt).toThrow(/backup\.schedule: /);
+  });
+
+  it('ends `cdk synth` with the plan errors alone, no stack trace, exit code 1', () => {
+    // Arrange: the app entry point as `cdk synth` runs it, on a plan with two fields at fault.
+    const plan = JSON.parse(JSON.stringify(examplePlan()));
+    plan.dr.region = plan.primary.region;
+    delete plan.name;
+    const file = join(scratch, 'synth-bad.json');
+    writeFileSync(file, JSON.stringify(plan));
+
+    // Act
+    const run = spawnSync(process.execPath, ['bin/run-ts.js', 'infra/bin/app.ts'], {
+      encoding: 'utf8',
+      env: { ...process.env, EKS_DR_CONFIG: file, CDK_OUTDIR: join(scratch, 'cdk.out') },
+    });
+
+    // Assert
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`eks-dr: ${file}: name: is required`);
+    expect(run.stderr).toContain(`${file}: dr.region: must differ from primary.region (eu-west-1)`);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('loads the committed example', () => {

@@ -153,6 +153,27 @@ describe('loadPlanFile', () => {
     expect(error.message).toMatch(new RegExp(`^${path}: not valid YAML: Map keys must be unique`));
   });
 
+  it('refuses a YAML alias bomb naming the file, before expanding it', () => {
+    // Arrange: 9^5 strings from five lines; expanded, the aliases would take gigabytes.
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [name, previous] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+    ]) {
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
+    }
+    const path = writePlan('bomb.yaml', levels.join('\n'));
+
+    // Act
+    const load = () => loadPlanFile(path);
+
+    // Assert
+    expect(load).toThrow(InvalidPlanError);
+    expect(load).toThrow(`${path}: not a usable YAML document: Excessive alias count`);
+  });
+
   it('says an empty file is empty', () => {
     // Arrange
     const path = writePlan('empty.yaml', '\n');
