@@ -7,6 +7,7 @@ import {
   type SnapshotProgress,
 } from '../src/backup/snapshot.ts';
 import { HttpClusterClient } from '../src/kube/cluster-client.ts';
+import { interruptible } from './interrupt.ts';
 import { clusterAccessFromFlags, KUBECONFIG_OPTIONS, KUBECONFIG_USAGE } from './kubeconfig.ts';
 import { type OpenBackupStoreOptions, openBackupStore } from './open-store.ts';
 import { formatBytes, formatTable, progressLine } from './progress.ts';
@@ -103,18 +104,22 @@ export async function runBackupCommand(argv: string[]): Promise<number> {
   const progress = progressLine();
   const region = storeOptions(values).region;
   try {
-    const outcome = await new BackupService({
+    const service = new BackupService({
       client,
       store,
       onProgress: (p) => progress.update(describeProgress(name, p)),
-    }).run({
+    });
+    const request = {
       name,
       clusterName,
       filters,
       pageSize,
       concurrency,
       ...(region ? { sourceRegion: region } : {}),
-    });
+    };
+    const outcome = await interruptible(`backup ${name} abandoned, nothing stored`, (signal) =>
+      service.run(request, { signal }),
+    );
     progress.done();
     const { manifest } = outcome;
     const part = manifest.parts[0];

@@ -1,6 +1,7 @@
 import { runBackupCommand } from './backup-command.ts';
 import { runDemoCommand } from './demo-command.ts';
 import { runInspectCommand } from './inspect-command.ts';
+import { InterruptedError } from './interrupt.ts';
 import { runRestoreCommand } from './restore-command.ts';
 import { runSandboxCommand } from './sandbox-command.ts';
 import { runVerifyCommand } from './verify-command.ts';
@@ -60,6 +61,6 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (error) {
     console.error(`eks-dr ${command}: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return error instanceof InterruptedError ? error.exitCode : 1;
   }
 }

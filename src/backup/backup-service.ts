@@ -1,4 +1,6 @@
 // Ties a snapshot to a store: the name is checked first, the archive streams in, the manifest goes last.
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import type { BackupStore } from '../archive/backup-store.ts';
 import { BackupAlreadyExistsError } from '../archive/errors.ts';
 import type { BackupManifest } from '../archive/manifest.ts';
@@ -39,21 +41,37 @@ export class BackupService {
     this.backupper = new Backupper(deps);
   }
 
-  /** Snapshots the cluster into `store` under `request.name`. */
-  async run(request: SnapshotRequest): Promise<BackupOutcome> {
+  /**
+   * Snapshots the cluster into `store` under `request.name`. An aborted `signal` (Ctrl-C in the CLI)
+   * abandons the archive, so the store keeps nothing of it, and rejects with the signal's reason.
+   */
+  async run(request: SnapshotRequest, options: { signal?: AbortSignal } = {}): Promise<BackupOutcome> {
+    const { signal } = options;
+    signal?.throwIfAborted();
     validateSnapshotRequest(request);
     // A cheap refusal before any API call; openArchiveUpload refuses again, atomically, for the race.
     if (await this.store.exists(request.name)) {
       throw new BackupAlreadyExistsError(request.name, this.store.describeBackup(request.name));
     }
     const sink = await this.store.openArchiveUpload(request.name);
+    // Every failure reaches the caller through the snapshot's promise; the 'error' event a discard emits on
+    // the sink has no other listener before the writer exists, and unheard it would crash the process.
+    sink.on('error', () => {});
+    const snapshot = this.backupper.backup(request, sink);
     let result: SnapshotResult;
     try {
-      result = await this.backupper.backup(request, sink);
+      result = await untilAborted(snapshot, signal);
     } catch (error) {
-      // The backupper aborts its writer, which destroys the sink; this covers a failure before that (discovery).
-      if (!sink.destroyed) sink.destroy(error instanceof Error ? error : new Error(String(error)));
-      throw error;
+      if (signal?.aborted && sink.writableFinished) {
+        // The archive was already in place: finishing takes one small write, while stopping here would leave
+        // an incomplete backup holding the name.
+        result = await snapshot;
+      } else {
+        // The backupper aborts its writer, which destroys the sink; this covers a failure before that
+        // (discovery) and an abort, and waits until the store has thrown the partial archive away.
+        await discard(sink, error);
+        throw error;
+      }
     }
     const manifest = await this.store.putManifest(request.name, result.manifest);
     return { ...result, manifest, location: this.store.describeBackup(request.name, 'archive') };
@@ -97,4 +115,30 @@ export async function backupOnce(deps: BackupOnceDeps, request: SnapshotRequest)
     await store.delete(request.name);
     return take();
   }
+}
+
+/**
+ * `work`, or the signal's reason as soon as it aborts; work still in flight then (a slow LIST) is left to
+ * fail on its own against the discarded archive, its rejection handled here.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  work.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(`backup aborted: ${String(reason)}`);
+}
+
+/** Destroys the sink, so the store discards what it received, and waits until it has. */
+async function discard(sink: Writable, error: unknown): Promise<void> {
+  if (!sink.destroyed) sink.destroy(error instanceof Error ? error : new Error(String(error)));
+  if (!sink.closed) await once(sink, 'close');
 }

@@ -173,19 +173,25 @@ export class ResourceFilter {
     return this.filters.labelSelector || undefined;
   }
 
-  /** Picks the resources to list from discovery; patterns that match nothing become warnings. */
+  /**
+   * Picks the resources to list from discovery. An included name the cluster does not serve is an error
+   * (the backup would lack what was asked for, under a green "Completed"); an excluded one is a warning,
+   * since leaving out what is not there loses nothing and one plan may serve clusters with different CRDs.
+   */
   plan(discovered: readonly ApiResource[]): ResourcePlan {
     const warnings: string[] = [];
     const listable = discovered.filter((r) => r.verbs.includes('list'));
-    for (const [field, patterns] of [
-      ['includeResources', this.includeResources ?? []],
-      ['excludeResources', this.excludeResources],
-    ] as const) {
-      for (const pattern of patterns) {
-        if (!discovered.some((r) => matchesResource(pattern, r))) {
-          warnings.push(`${field}: '${pattern}' matches no resource the cluster serves`);
-        }
-      }
+    const unknown = (pattern: string) => !discovered.some((r) => matchesResource(pattern, r));
+    const missing = (this.includeResources ?? []).filter(unknown);
+    if (missing.length > 0) {
+      throw new InvalidBackupFilterError(
+        'includeResources',
+        missing.join(','),
+        `${missing.length === 1 ? 'is' : 'are'} not served by the cluster (check the name, or whether the CRD is installed)`,
+      );
+    }
+    for (const pattern of this.excludeResources.filter(unknown)) {
+      warnings.push(`excludeResources: '${pattern}' matches no resource the cluster serves`);
     }
     const selections: ResourceSelection[] = [];
     const seen = new Set<string>();

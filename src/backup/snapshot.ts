@@ -182,6 +182,14 @@ export class Backupper {
       const backedUpResources = new Set(first.filter((r) => r.objects > 0).map((r) => r.resource));
       const deferred = await listAll(tasks.filter(isDeferred), { backedUpResources });
       resources = [...first, ...deferred];
+      if (progress.objects === 0 && resources.every((r) => r.error === undefined)) {
+        // Every cluster has objects (Namespaces at least), so nothing selected means the filters name nothing
+        // that exists: a namespace or selector typo. A green "Completed: 0 objects" would hide it until restore.
+        throw new InvalidBackupRequestError(
+          'filters',
+          `select no object in the cluster: nothing to back up (${describeFilters(request.filters)})`,
+        );
+      }
       progress.phase = 'Finishing';
       this.onProgress({ ...progress });
       archive = await writer.finish();
@@ -415,4 +423,12 @@ function manifestFilters(filters: BackupFilters | undefined): NonNullable<Backup
   if (filters?.includeClusterResources !== undefined)
     out.includeClusterResources = filters.includeClusterResources;
   return out;
+}
+
+function describeFilters(filters: BackupFilters | undefined): string {
+  const named = Object.entries(filters ?? {}).filter(([, value]) => value !== undefined);
+  if (named.length === 0) return 'no filters';
+  return named
+    .map(([field, value]) => `${field}: ${Array.isArray(value) ? value.join(',') : String(value)}`)
+    .join('; ');
 }

@@ -71,11 +71,11 @@ describe('ResourceFilter', () => {
     );
   });
 
-  it('takes only included resources, an exclusion winning, and warns about unknown names', () => {
+  it('takes only included resources, an exclusion winning, and warns about an unknown exclusion', () => {
     // Arrange
     const filter = new ResourceFilter({
-      includeResources: ['events', 'cm', 'widgets'],
-      excludeResources: ['events.events.k8s.io'],
+      includeResources: ['events', 'cm'],
+      excludeResources: ['events.events.k8s.io', 'widgets'],
     });
 
     // Act
@@ -83,7 +83,21 @@ describe('ResourceFilter', () => {
 
     // Assert
     expect(plan.selections.map((s) => s.key)).toEqual(['configmaps', 'events']);
-    expect(plan.warnings).toEqual(["includeResources: 'widgets' matches no resource the cluster serves"]);
+    expect(plan.warnings).toEqual(["excludeResources: 'widgets' matches no resource the cluster serves"]);
+  });
+
+  it('refuses included names the cluster does not serve, naming each', () => {
+    // Arrange
+    const filter = new ResourceFilter({ includeResources: ['cm', 'widgets', 'nosuchthing'] });
+
+    // Act
+    const plan = () => filter.plan(discovered);
+
+    // Assert
+    expect(plan).toThrow(InvalidBackupFilterError);
+    expect(plan).toThrow(
+      'backup filter includeResources "widgets,nosuchthing": are not served by the cluster (check the name, or whether the CRD is installed)',
+    );
   });
 
   it('lists included namespaces one by one and filters Namespace objects by name', () => {

@@ -1,6 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import { type FileHandle, link, mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+} from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import {
   type BackupListing,
@@ -37,6 +49,7 @@ export class LocalDirectoryStore implements BackupStore {
   async openArchiveUpload(name: string): Promise<Writable> {
     const keys = backupKeys('', name);
     await this.#refuseTaken(name, keys);
+    await this.#sweepDeadWriters();
     await mkdir(this.#path(keys.directory), { recursive: true });
     const final = this.#path(keys.archive);
     // The temporary file sits next to the final one so that linking it into place is atomic.
@@ -122,6 +135,23 @@ export class LocalDirectoryStore implements BackupStore {
     await rm(directory, { recursive: true, force: true });
   }
 
+  /**
+   * Removes what killed writers of this host left: their temporary files, and a backup directory that held
+   * nothing else. Another host's files are never touched, since its processes cannot be seen from here.
+   */
+  async #sweepDeadWriters(): Promise<void> {
+    const root = this.#path(backupsPrefix(''));
+    const directories = await readdir(root).catch(() => [] as string[]);
+    for (const directory of directories) {
+      const path = join(root, directory);
+      const files = await readdir(path).catch(() => [] as string[]);
+      const dead = files.filter(leftByDeadWriter);
+      if (dead.length === 0) continue;
+      for (const file of dead) await unlink(join(path, file)).catch(() => {});
+      if (dead.length === files.length) await rmdir(path).catch(() => {});
+    }
+  }
+
   async #refuseTaken(name: string, keys: BackupKeys): Promise<void> {
     const error = await this.#alreadyExists(name, keys);
     if (error !== undefined) throw error;
@@ -148,6 +178,8 @@ export class LocalDirectoryStore implements BackupStore {
 
 /** Writes into a temporary file and links it to its final name only once every byte is on disk. */
 class CommitOnFinishStream extends Writable {
+  #committed = false;
+
   constructor(
     private readonly handle: FileHandle,
     private readonly temporary: string,
@@ -173,6 +205,9 @@ class CommitOnFinishStream extends Writable {
     const cleanUp = async () => {
       await this.handle.close().catch(() => {});
       await unlink(this.temporary).catch(() => {});
+      // An abandoned backup leaves nothing behind, not even its directory; a directory that holds
+      // anything else (a committed archive, another writer's file) is not empty and stays.
+      if (!this.#committed) await rmdir(dirname(this.temporary)).catch(() => {});
     };
     cleanUp().then(() => callback(error));
   }
@@ -193,6 +228,7 @@ class CommitOnFinishStream extends Writable {
         cause: error,
       });
     }
+    this.#committed = true;
     await unlink(this.temporary).catch(() => {});
   }
 }
@@ -222,8 +258,25 @@ async function writeNew(
   }
 }
 
+// A temporary file names the process writing it and that process's host, so a later run can tell a file
+// left by a killed writer (SIGKILL, power loss: nothing of it ran to clean up) from one still being written.
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+const TEMPORARY = /\.(\d+)-([0-9a-f]{8})-[0-9a-f]{12}\.partial$/;
+
 function temporaryPath(final: string): string {
-  return `${final}.${randomBytes(6).toString('hex')}.partial`;
+  return `${final}.${process.pid}-${HOST_TAG}-${randomBytes(6).toString('hex')}.partial`;
+}
+
+/** True when `file` is a temporary file of a writer on this host that is no longer running. */
+function leftByDeadWriter(file: string): boolean {
+  const match = TEMPORARY.exec(file);
+  if (match === null || match[2] !== HOST_TAG) return false;
+  try {
+    process.kill(Number(match[1]), 0);
+    return false;
+  } catch (error) {
+    return isCode(error, 'ESRCH');
+  }
 }
 
 async function statOrUndefined(path: string) {

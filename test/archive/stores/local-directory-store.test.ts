@@ -135,7 +135,7 @@ describe('LocalDirectoryStore', () => {
     expect(await readdir(join(directory, 'backups', 'race'))).toEqual(['race.tar.gz']);
   });
 
-  it('keeps the final name free until the archive is complete, and leaves nothing when the upload is abandoned', async () => {
+  it('keeps the final name free until the archive is complete, and leaves nothing, not even its directory, when the upload is abandoned', async () => {
     // Arrange
     const sink = await store.openArchiveUpload('crashy');
     const writer = new ArchiveWriter(sink);
@@ -157,7 +157,7 @@ describe('LocalDirectoryStore', () => {
 
     // Assert
     expect(existsMidway).toBe(false);
-    expect(await readdir(join(directory, 'backups', 'crashy'))).toEqual([]);
+    expect(await readdir(join(directory, 'backups'))).toEqual([]);
     await expect(store.openArchiveUpload('crashy')).resolves.toBeDefined();
   });
 
