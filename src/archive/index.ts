@@ -51,6 +51,7 @@ export {
 export {
   type ArchiveContents,
   type ArchiveSource,
+  DEFAULT_MAX_ENTRY_BYTES,
   type ExpectedPart,
   type ReadArchiveOptions,
   readArchive,

@@ -26,6 +26,11 @@ const archivePartSchema = z.object({
   name: z.string().check(z.regex(/^[^/]+$/, 'expected a file name without "/"')),
   sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters')),
   size: count,
+  /**
+   * Bytes of the tar inside the gzip stream. Readers refuse a part that unpacks to more, so a small part
+   * cannot expand without bound; absent in backups written before it was recorded.
+   */
+  contentBytes: z.optional(count),
 });
 
 const snapshotCopySchema = z.object({

@@ -3,6 +3,7 @@ import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { isRecord } from '../kube/kube-object.ts';
 import { ArchiveIntegrityError, UnsupportedFormatVersionError } from './errors.ts';
 import {
   ARCHIVE_FORMAT_VERSION,
@@ -18,7 +19,16 @@ import type { ArchiveEntry } from './writer.ts';
 export interface ExpectedPart {
   sha256: string;
   size: number;
+  /** Bytes of the tar inside, when the manifest records it: unpacking more is refused at the first byte over. */
+  contentBytes?: number | undefined;
 }
+
+/**
+ * Largest entry body read unless told otherwise. The API server refuses request bodies over 3 MiB, and etcd
+ * holds at most 1.5 MiB per object, so no object a cluster served can be near this in JSON; an archive entry
+ * that is names something no cluster made, and would otherwise be held in memory whole.
+ */
+export const DEFAULT_MAX_ENTRY_BYTES = 4 * 1024 * 1024;
 
 /** Opens a fresh stream of an archive part's bytes; called once per pass over the part. */
 export type ArchiveSource = () => Readable | Promise<Readable>;
@@ -39,7 +49,7 @@ export interface VerifyArchiveOptions {
   /**
    * Largest entry body, in bytes, held in memory: an entry whose tar header declares more is refused,
    * naming it, before any of its body is read.
-   * @default no limit
+   * @default DEFAULT_MAX_ENTRY_BYTES
    */
   maxEntryBytes?: number;
 }
@@ -58,7 +68,7 @@ export async function verifyArchive(
   partName: string,
   options: VerifyArchiveOptions = {},
 ): Promise<ArchiveContents> {
-  const maxEntryBytes = entryLimit(options);
+  const limits = readLimits(expected, options);
   const meter = new PartMeter(expected, partName);
   const counts = new Map<string, number>();
   let total = 0;
@@ -70,10 +80,10 @@ export async function verifyArchive(
   let structural: StructuralError | undefined;
   const unpacking = (async () => {
     for await (const { location, path, body } of resourceEntries(
-      tarFiles([input], partName, maxEntryBytes),
+      tarFiles([input], partName, limits),
       partName,
     )) {
-      parseObject(partName, path, body);
+      checkIdentity(partName, path, location, parseObject(partName, path, body));
       const key = resourceKey(location.resource, location.group);
       counts.set(key, (counts.get(key) ?? 0) + 1);
       total += 1;
@@ -134,7 +144,7 @@ export async function* readArchive(
 ): AsyncGenerator<ArchiveEntry, void, undefined> {
   const contents = await verifyArchive(source, expected, partName, options);
   options.checkContents?.(contents);
-  yield* extractEntries(await source(), expected, partName, entryLimit(options));
+  yield* extractEntries(await source(), expected, partName, readLimits(expected, options));
 }
 
 /** Options of readArchive. */
@@ -147,7 +157,7 @@ async function* extractEntries(
   input: Readable,
   expected: ExpectedPart,
   partName: string,
-  maxEntryBytes: number,
+  limits: ReadLimits,
 ): AsyncGenerator<ArchiveEntry, void, undefined> {
   const digest = new PartMeter(expected, partName);
   const meter = new Transform({
@@ -161,10 +171,12 @@ async function* extractEntries(
   });
   try {
     for await (const { location, path, body } of resourceEntries(
-      tarFiles([input, meter], partName, maxEntryBytes),
+      tarFiles([input, meter], partName, limits),
       partName,
     )) {
-      yield { ...location, object: parseObject(partName, path, body) };
+      const object = parseObject(partName, path, body);
+      checkIdentity(partName, path, location, object);
+      yield { ...location, object };
     }
   } finally {
     input.destroy();
@@ -201,7 +213,7 @@ const GUNZIP_CHUNK_BYTES = 64 * 1024;
 async function* tarFiles(
   source: Readable[],
   partName: string,
-  maxEntryBytes: number,
+  { maxEntryBytes, maxContentBytes }: ReadLimits,
 ): AsyncGenerator<TarFile, void, undefined> {
   // 64 KiB out of zlib instead of its 16: a quarter of the chunks through gunzip and tar-stream, which
   // took 15% off the CPU time of verifying an 80 MB tar (15 MB gzip'd) of generated objects.
@@ -220,7 +232,9 @@ async function* tarFiles(
   watch('tar', extract);
   // extract is a streamx Writable: node's pipeline drives it like a stream.Writable (write() and 'drain'
   // for backpressure, destroy() on failure), which its typings do not say.
-  const piping = pipeline([...source, gunzip, extract as unknown as NodeJS.WritableStream]);
+  const content = contentMeter(partName, maxContentBytes);
+  watch('gzip', content);
+  const piping = pipeline([...source, gunzip, content, extract as unknown as NodeJS.WritableStream]);
   piping.catch(() => {}); // judged below
 
   const at: TarPosition = {};
@@ -259,6 +273,7 @@ async function* tarFiles(
     await piping.catch(() => {});
     if (failure === undefined) throw error;
     if (failure.layer === 'source') throw failure.error;
+    if (failure.error instanceof ArchiveIntegrityError) throw failure.error;
     if (failure.layer === 'gzip') throw corrupt(partName, 'gzip', failure.error);
     throw corruptTar(partName, at, failure.error);
   } finally {
@@ -299,32 +314,110 @@ function corruptTar(partName: string, at: TarPosition, cause: unknown): ArchiveI
   return new ArchiveIntegrityError(partName, `corrupt tar stream: ${detail}`, { cause });
 }
 
-/** The resource entries of a tar stream, after checking that `metadata/version` comes first and is supported. */
+/**
+ * The resource entries of a tar stream, after checking that `metadata/version` comes first and is supported.
+ * Each entry must be where the layout puts objects, unique, and say of itself what its path says (name,
+ * namespace, API group): a restore takes an object's identity from both, so an archive in which they differ
+ * could write one object while reporting another. Anything else in the tar is refused, not skipped: this
+ * writer puts nothing else there, so it was put there by someone else.
+ */
 async function* resourceEntries(
   files: AsyncIterable<TarFile>,
   partName: string,
 ): AsyncGenerator<{ location: EntryLocation; path: string; body: Buffer }, void, undefined> {
   let sawVersion = false;
+  const seen = new Map<string, string>();
   for await (const { path, body } of files) {
     if (path === VERSION_ENTRY_PATH) {
+      if (sawVersion) throw new ArchiveIntegrityError(partName, `${path}: appears twice`);
       checkVersion(partName, body.toString('utf8'));
       sawVersion = true;
       continue;
     }
     const location = parseEntryPath(path);
-    if (location === undefined) continue;
+    if (location === undefined) {
+      throw new ArchiveIntegrityError(
+        partName,
+        `tar entry ${JSON.stringify(path)}: not part of the backup layout (expected ${VERSION_ENTRY_PATH} or resources/<resource>/namespaces/<namespace>/<name>.json or resources/<resource>/cluster/<name>.json)`,
+      );
+    }
     if (!sawVersion) throw missingVersion(partName);
+    const identity = `${resourceKey(location.resource, location.group)}/${location.namespace ?? ''}/${location.name}`;
+    const first = seen.get(identity);
+    if (first !== undefined) {
+      throw new ArchiveIntegrityError(partName, `${path}: the same object twice (first as ${first})`);
+    }
+    seen.set(identity, path);
     yield { location, path, body };
   }
   if (!sawVersion) throw missingVersion(partName);
 }
 
-function entryLimit({ maxEntryBytes }: VerifyArchiveOptions): number {
-  if (maxEntryBytes === undefined) return Number.POSITIVE_INFINITY;
-  if (!(maxEntryBytes >= 0)) {
+/** Throws unless the object at `path` names itself as its path does: name, namespace and API group. */
+function checkIdentity(
+  partName: string,
+  path: string,
+  location: EntryLocation,
+  object: Record<string, unknown>,
+): void {
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  const mismatch = (field: string, inBody: unknown, inPath: string) =>
+    new ArchiveIntegrityError(
+      partName,
+      `${path}: its ${field} is ${JSON.stringify(inBody ?? null)} but its path says ${JSON.stringify(inPath)}`,
+    );
+  if (metadata.name !== location.name) throw mismatch('metadata.name', metadata.name, location.name);
+  const namespace = metadata.namespace === '' ? undefined : metadata.namespace;
+  if (namespace !== location.namespace) {
+    throw mismatch('metadata.namespace', namespace, location.namespace ?? '(cluster-scoped)');
+  }
+  const apiVersion = object.apiVersion;
+  if (typeof apiVersion !== 'string' || apiVersion === '') {
+    throw new ArchiveIntegrityError(partName, `${path}: has no apiVersion`);
+  }
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  if (group !== location.group)
+    throw mismatch('API group (apiVersion)', apiVersion, location.group || '(core)');
+  if (typeof object.kind !== 'string' || object.kind === '') {
+    throw new ArchiveIntegrityError(partName, `${path}: has no kind`);
+  }
+}
+
+/** How much one part may unpack to: per entry, and in all. */
+interface ReadLimits {
+  maxEntryBytes: number;
+  maxContentBytes: number;
+}
+
+function readLimits(expected: ExpectedPart, { maxEntryBytes }: VerifyArchiveOptions): ReadLimits {
+  const perEntry = maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+  if (!(perEntry >= 0)) {
     throw new RangeError(`maxEntryBytes must be a number of bytes (0 or more), got ${maxEntryBytes}`);
   }
-  return maxEntryBytes;
+  return { maxEntryBytes: perEntry, maxContentBytes: expected.contentBytes ?? Number.POSITIVE_INFINITY };
+}
+
+/**
+ * Passes the unpacked tar bytes on, failing at the first byte past what the manifest declared: a gzip
+ * stream of a few MB can unpack to gigabytes, and the sha256 of the compressed bytes says nothing of that.
+ */
+function contentMeter(partName: string, maxContentBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.byteLength;
+      if (seen > maxContentBytes) {
+        done(
+          new ArchiveIntegrityError(
+            partName,
+            `unpacks to more than the ${maxContentBytes} bytes of tar its manifest declares`,
+          ),
+        );
+        return;
+      }
+      done(null, chunk);
+    },
+  });
 }
 
 function asStructural(partName: string, error: unknown): StructuralError {

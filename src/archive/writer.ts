@@ -75,6 +75,8 @@ export interface ArchiveWriterOptions {
 export interface ArchiveSummary {
   sha256: string;
   size: number;
+  /** Bytes of the tar inside the gzip stream: what a reader unpacks, so it can refuse a part that unpacks to more. */
+  contentBytes: number;
   /** Objects per `<resource>[.<group>]`. */
   counts: Record<string, number>;
   totalObjects: number;
@@ -93,6 +95,7 @@ export class ArchiveWriter {
   readonly #gzip: ParallelGzip;
   readonly #hash = createHash('sha256');
   readonly #counts = new Map<string, number>();
+  #contentBytes = 0;
   readonly #mtime: number;
   readonly #done: Promise<void>;
   readonly #failed: Promise<never>;
@@ -207,7 +210,13 @@ export class ArchiveWriter {
     }
     this.#state = 'finished';
     const counts = Object.fromEntries([...this.#counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    return { sha256: this.#hash.digest('hex'), size: this.#size, counts, totalObjects: this.#total };
+    return {
+      sha256: this.#hash.digest('hex'),
+      size: this.#size,
+      contentBytes: this.#contentBytes,
+      counts,
+      totalObjects: this.#total,
+    };
   }
 
   /** Abandons the archive: the sink is destroyed with `reason`, so e.g. a multipart upload is aborted. */
@@ -316,6 +325,7 @@ export class ArchiveWriter {
     if (this.#chunkUsed === 0) return;
     // zlib keeps the chunk until its thread has compressed it, so the next entries go into a new one.
     const chunk = this.#chunk.subarray(0, this.#chunkUsed);
+    this.#contentBytes += chunk.byteLength;
     this.#chunk = this.#spare.pop() ?? Buffer.allocUnsafe(CHUNK_CAPACITY);
     this.#chunkUsed = 0;
     if (!this.#gzip.write(chunk) && !this.#drained) {

@@ -218,7 +218,14 @@ export class Backupper {
       filters: manifestFilters(request.filters),
       counts: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       totalObjects: archive.totalObjects,
-      parts: [{ name: backupKeys('', request.name).archivePart, sha256: archive.sha256, size: archive.size }],
+      parts: [
+        {
+          name: backupKeys('', request.name).archivePart,
+          sha256: archive.sha256,
+          size: archive.size,
+          contentBytes: archive.contentBytes,
+        },
+      ],
       ...(request.sourceRegion ? { sourceRegion: request.sourceRegion } : {}),
       phase,
       warnings,

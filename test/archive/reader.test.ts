@@ -25,7 +25,10 @@ async function sampleArchive() {
     group: i % 2 ? '' : 'rbac.authorization.k8s.io',
     namespace: `ns-${i % 3}`,
     name: `object-${i}`,
-    object: configMap(`object-${i}`, `ns-${i % 3}`, { value: `v${i}`.repeat(50) }),
+    object: {
+      ...configMap(`object-${i}`, `ns-${i % 3}`, { value: `v${i}`.repeat(50) }),
+      ...(i % 2 ? {} : { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' }),
+    },
   }));
   const { bytes, summary } = await writeArchive(entries);
   return { entries, bytes, expected: { sha256: summary.sha256, size: summary.size }, summary };
@@ -233,7 +236,11 @@ describe('readArchive', () => {
   it('notices a part replaced between verification and extraction', async () => {
     // Arrange
     const { bytes, expected } = await sampleArchive();
-    const other = (await writeArchive([{ resource: 'configmaps', group: '', name: 'x', object: {} }])).bytes;
+    const other = (
+      await writeArchive([
+        { resource: 'configmaps', group: '', namespace: 'a', name: 'x', object: configMap('x', 'a') },
+      ])
+    ).bytes;
     let opened = 0;
     const source = () => (opened++ === 0 ? sourceOf(bytes)() : sourceOf(other)());
 

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   type ArchiveEntry,
   ArchiveIntegrityError,
+  DEFAULT_MAX_ENTRY_BYTES,
   readArchive,
   type VerifyArchiveOptions,
   verifyArchive,
@@ -381,12 +382,25 @@ describe('readArchive and verifyArchive with maxEntryBytes', () => {
     expect((error as Error).message).toBe(message);
   });
 
-  it('without a cap, reads on and refuses the same archive only as truncated', async () => {
+  it('refuses it under the default cap too: no object a cluster served is near 1 GiB', async () => {
     // Arrange
     const bytes = claimsGiB();
 
     // Act
     const error = await readError(bytes);
+
+    // Assert
+    expect(error.message).toContain(
+      `1073741824 bytes, over the limit of ${DEFAULT_MAX_ENTRY_BYTES} bytes per entry`,
+    );
+  });
+
+  it('with the cap lifted, reads on and refuses the same archive only as truncated', async () => {
+    // Arrange
+    const bytes = claimsGiB();
+
+    // Act
+    const error = await readError(bytes, { maxEntryBytes: Number.POSITIVE_INFINITY });
 
     // Assert
     expect(error.message).toContain('the tar stream ends after 1048576 of its 1073741824 bytes (truncated?)');

@@ -177,7 +177,7 @@ describe('ArchiveWriter', () => {
       group: 'apiextensions.k8s.io',
       namespace,
       name,
-      object: configMap(name, namespace),
+      object: { ...configMap(name, namespace), apiVersion: 'apiextensions.k8s.io/v1' },
     };
     const { bytes, summary } = await writeArchive([entry]);
 
