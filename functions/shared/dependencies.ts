@@ -19,7 +19,6 @@ import type { VolumeSnapshots } from '../../src/volumes/index.ts';
 import type { DeploymentSide } from './env.ts';
 import type { Side } from './envelope.ts';
 
-export { type BaseDependencies, baseDependencies, containerDependencies } from './base.ts';
 export { clusterNameOf, regionOf } from './sides.ts';
 
 /** The workflows a function may start or look at. */

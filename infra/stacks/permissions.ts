@@ -4,7 +4,7 @@
 import { Arn, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { regionalHost } from '../../src/aws/partitions.ts';
-import { type DrPlan, parseKmsKeyArn } from '../../src/plan/index.ts';
+import { type DrPlan, parseKmsKeyArn, withoutTrailingDot } from '../../src/plan/index.ts';
 import { SNAPSHOT_TAGS } from '../../src/volumes/volume-backup.ts';
 import { RESTORE_TAG } from '../../src/volumes/volume-restore.ts';
 import { backupKeyPrefix, clusterArn, keyAlias, nodegroupArn, regionOf, type Side } from './names.ts';
@@ -138,7 +138,8 @@ export function dnsCutover(stack: Stack, plan: DrPlan): iam.PolicyStatement[] {
   const dns = plan.dns;
   if (dns === undefined) return [];
   const zone = route53Arn(stack, 'hostedzone', dns.hostedZoneId);
-  const names = [...new Set(dns.records.map((record) => normalised(record.name)))].sort();
+  // Route 53 lower-cases and drops the final dot before matching the record-name condition.
+  const names = [...new Set(dns.records.map((record) => withoutTrailingDot(record.name)))].sort();
   const types = [...new Set(dns.records.map((record) => record.type))].sort();
   return [
     new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zone] }),
@@ -161,11 +162,6 @@ export function dnsCutover(stack: Stack, plan: DrPlan): iam.PolicyStatement[] {
 
 function route53Arn(stack: Stack, resource: string, name: string): string {
   return Arn.format({ service: 'route53', region: '', account: '', resource, resourceName: name }, stack);
-}
-
-/** Route 53 lower-cases and drops the final dot before matching the record-name condition. */
-function normalised(name: string): string {
-  return (name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase();
 }
 
 /** Reading a Route 53 health check's status for the health gate, when the plan uses one. */

@@ -4,9 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { awsPartition } from '../../src/aws/partitions.ts';
 import {
-  type ClusterDirectory,
-  type ClusterInfo,
-  ClusterNotFoundError,
   type NodeCapacity,
   NodeGroupBusyError,
   NodeGroupNotFoundError,
@@ -17,7 +14,12 @@ import {
   type ScalingConfig,
   type UpdateErrorDetail,
   validateScalingConfig,
-} from '../../src/failover/ports.ts';
+} from '../../src/failover/ports/capacity.ts';
+import {
+  type ClusterDirectory,
+  type ClusterInfo,
+  ClusterNotFoundError,
+} from '../../src/failover/ports/clusters.ts';
 import type { ResourceInfo } from '../kube/discovery-catalog.ts';
 import type { KubeApiSimulator } from '../kube/simulator.ts';
 import type { SandboxClock } from './sandbox-clock.ts';

@@ -3,7 +3,7 @@ import {
   type MetricPoint,
   type MetricsPublisher,
   validateMetrics,
-} from '../../src/failover/ports.ts';
+} from '../../src/failover/ports/metrics.ts';
 
 /** One data point as CloudWatch would have stored it. */
 export interface PublishedMetric extends MetricPoint {

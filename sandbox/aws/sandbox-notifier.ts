@@ -1,5 +1,5 @@
 import { snsMessage, snsSubject } from '../../src/aws/sns-notifier.ts';
-import { NotificationFailedError, type Notifier } from '../../src/failover/ports.ts';
+import { NotificationFailedError, type Notifier } from '../../src/failover/ports/notifier.ts';
 
 /** A notification as a subscriber of the topic would receive it. */
 export interface SentNotification {

@@ -12,10 +12,10 @@ import {
   dnsRecordKey,
   HostedZoneNotFoundError,
   InvalidDnsChangeError,
-  normalizeDnsName,
   normalizeZoneId,
   validateDnsChanges,
-} from '../../src/failover/ports.ts';
+} from '../../src/failover/ports/dns.ts';
+import { toFqdn } from '../../src/plan/dns-names.ts';
 import type { SandboxClock } from './sandbox-clock.ts';
 
 /** A hosted zone as the sandbox starts it. */
@@ -86,7 +86,7 @@ export class SandboxRoute53 implements DnsProvider {
   addZone(spec: SandboxZoneSpec): string {
     const id = spec.id ? normalizeZoneId(spec.id) : `Z${this.#nextId(12)}`;
     if (this.#zones.has(id)) throw new Error(`sandbox hosted zone ${id} already exists`);
-    const zone: ZoneRecord = { id, name: normalizeDnsName(spec.name), records: new Map() };
+    const zone: ZoneRecord = { id, name: toFqdn(spec.name), records: new Map() };
     if (spec.records && spec.records.length > 0) {
       const changes = spec.records.map((record): DnsChange => ({ action: 'CREATE', record }));
       validateDnsChanges(changes);
@@ -117,7 +117,7 @@ export class SandboxRoute53 implements DnsProvider {
   async currentRecords(zoneId: string, names: readonly string[]): Promise<DnsRecordSet[]> {
     return this.#call('ListResourceRecordSets', () => {
       const zone = this.#zone(zoneId);
-      const wanted = [...new Set(names.map(normalizeDnsName))];
+      const wanted = [...new Set(names.map(toFqdn))];
       return wanted.flatMap((name) =>
         [...zone.records.values()]
           .filter((record) => record.name === name)
@@ -244,7 +244,7 @@ function checkCoexistence(records: Map<string, DnsRecordSet>): void {
 
 function normalizeRecord(record: DnsRecordSet): DnsRecordSet {
   const copy = structuredClone(record);
-  copy.name = normalizeDnsName(record.name);
+  copy.name = toFqdn(record.name);
   return copy;
 }
 

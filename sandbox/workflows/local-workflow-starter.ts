@@ -9,7 +9,7 @@ import {
   type StartedExecution,
   validateExecutionName,
   type WorkflowStarter,
-} from '../../src/failover/ports.ts';
+} from '../../src/failover/ports/workflows.ts';
 import { type WorkflowFunction, type WorkflowName, workflowNames } from '../../src/workflows/definitions.ts';
 import {
   type LocalFunction,

@@ -5,7 +5,7 @@ import {
   type MetricPoint,
   type MetricsPublisher,
   validateMetrics,
-} from '../failover/ports.ts';
+} from '../failover/ports/metrics.ts';
 import { awsErrorCode, errorMessage, unexpectedAwsError } from './errors.ts';
 
 /** PutMetricData accepts at most this many data points per call. */

@@ -4,7 +4,7 @@ import {
   type ClusterInfo,
   ClusterNotFoundError,
   type ClusterStatus,
-} from '../failover/ports.ts';
+} from '../failover/ports/clusters.ts';
 import { awsErrorCode, unexpectedAwsError } from './errors.ts';
 
 const CLUSTER_STATUSES: readonly ClusterStatus[] = [

@@ -7,7 +7,6 @@ import {
   UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
 import {
-  ClusterNotFoundError,
   InvalidScalingConfigError,
   type NodeCapacity,
   NodeGroupBusyError,
@@ -19,7 +18,8 @@ import {
   type ScalingConfig,
   type UpdateStatus,
   validateScalingConfig,
-} from '../failover/ports.ts';
+} from '../failover/ports/capacity.ts';
+import { ClusterNotFoundError } from '../failover/ports/clusters.ts';
 import { awsErrorCode, errorMessage, unexpectedAwsError } from './errors.ts';
 
 const NODEGROUP_STATUSES: readonly NodeGroupStatus[] = [

@@ -13,22 +13,20 @@ import {
   type DnsChangeStatus,
   type DnsProvider,
   type DnsRecordSet,
-  type DnsRecordType,
   DnsThrottledError,
   HostedZoneNotFoundError,
   InvalidDnsChangeError,
-  normalizeDnsName,
   normalizeZoneId,
   UnsupportedDnsRecordError,
   validateDnsChanges,
-} from '../failover/ports.ts';
+} from '../failover/ports/dns.ts';
+import { type DnsRecordType, dnsRecordTypes, toFqdn } from '../plan/dns-names.ts';
 import { awsErrorCode, errorMessage, unexpectedAwsError } from './errors.ts';
 import { type BackoffOptions, retryWithBackoff } from './retry.ts';
 
 /** Route 53 answers these while another change of the zone is still being applied, or when called too fast. */
 const ROUTE53_RETRYABLE = new Set(['PriorRequestNotComplete', 'Throttling', 'ThrottlingException']);
 const MAX_COMMENT_LENGTH = 256;
-const DNS_TYPES: readonly DnsRecordType[] = ['A', 'AAAA', 'CNAME'];
 
 /** Options of the Route 53 adapter. */
 export interface Route53DnsOptions {
@@ -55,7 +53,7 @@ export class Route53Dns implements DnsProvider {
   /** The A/AAAA/CNAME record sets at each name, paging until the listing moves past the name. */
   async currentRecords(zoneId: string, names: readonly string[]): Promise<DnsRecordSet[]> {
     const zone = normalizeZoneId(zoneId);
-    const wanted = [...new Set(names.map(normalizeDnsName))];
+    const wanted = [...new Set(names.map(toFqdn))];
     const records: DnsRecordSet[] = [];
     for (const name of wanted) {
       let page: ListResourceRecordSetsCommandInput | undefined = {
@@ -71,18 +69,13 @@ export class Route53Dns implements DnsProvider {
         page = undefined;
         let pastName = false;
         for (const set of out.ResourceRecordSets ?? []) {
-          if (normalizeDnsName(set.Name ?? '') !== name) {
+          if (toFqdn(set.Name ?? '') !== name) {
             pastName = true;
             break;
           }
-          if (DNS_TYPES.includes(set.Type as DnsRecordType)) records.push(fromRoute53(set));
+          if (dnsRecordTypes.includes(set.Type as DnsRecordType)) records.push(fromRoute53(set));
         }
-        if (
-          !pastName &&
-          out.IsTruncated &&
-          out.NextRecordName &&
-          normalizeDnsName(out.NextRecordName) === name
-        ) {
+        if (!pastName && out.IsTruncated && out.NextRecordName && toFqdn(out.NextRecordName) === name) {
           page = {
             ...input,
             StartRecordName: out.NextRecordName,
@@ -165,7 +158,7 @@ export class Route53Dns implements DnsProvider {
 
 function toRoute53(record: DnsRecordSet): ResourceRecordSet {
   return {
-    Name: normalizeDnsName(record.name),
+    Name: toFqdn(record.name),
     Type: record.type,
     ...(record.setIdentifier !== undefined ? { SetIdentifier: record.setIdentifier } : {}),
     ...(record.failover !== undefined ? { Failover: record.failover } : {}),
@@ -185,7 +178,7 @@ function toRoute53(record: DnsRecordSet): ResourceRecordSet {
 }
 
 function fromRoute53(set: ResourceRecordSet): DnsRecordSet {
-  const name = normalizeDnsName(set.Name ?? '');
+  const name = toFqdn(set.Name ?? '');
   const label = `${name} ${set.Type}${set.SetIdentifier ? ` ${set.SetIdentifier}` : ''}`;
   const unsupported = (
     [

@@ -4,7 +4,7 @@ import {
   type HealthCheckObservation,
   type HealthCheckStatus,
   type HealthCheckStatusReader,
-} from '../failover/health-ports.ts';
+} from '../failover/ports/health-checks.ts';
 import { awsErrorCode, unexpectedAwsError } from './errors.ts';
 
 /**

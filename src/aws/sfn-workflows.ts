@@ -20,7 +20,7 @@ import {
   StateMachineNotFoundError,
   validateExecutionName,
   type WorkflowStarter,
-} from '../failover/ports.ts';
+} from '../failover/ports/workflows.ts';
 import { awsErrorCode, errorMessage, unexpectedAwsError } from './errors.ts';
 
 /** Step Functions refuses execution input larger than this many UTF-8 bytes. */

@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { NotificationFailedError, type Notifier } from '../failover/ports.ts';
+import { NotificationFailedError, type Notifier } from '../failover/ports/notifier.ts';
 import { awsErrorCode, errorMessage, unexpectedAwsError } from './errors.ts';
 
 /** SNS refuses a subject longer than this. */

@@ -10,7 +10,7 @@ import {
   type NodeGroupStatus,
   type UpdateStatus,
   validateScalingConfig,
-} from './ports.ts';
+} from './ports/capacity.ts';
 import type { Now } from './timing.ts';
 
 /** Node groups on AWS take minutes to add nodes; past this the workflow fails instead of waiting forever. */

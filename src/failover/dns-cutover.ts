@@ -12,7 +12,7 @@
 //   the recovered side (with that side's health check) and SECONDARY at the other side, so the recovered
 //   side answers regardless of the old side's health and the old side is only a standby answer. Set
 //   identifiers and PRIMARY/SECONDARY roles never change, so every change is a plain UPSERT.
-import type { DnsPlan, DnsRecordPlan, DnsRecordTarget } from '../plan/index.ts';
+import { type DnsPlan, type DnsRecordPlan, type DnsRecordTarget, toFqdn } from '../plan/index.ts';
 import { PlanSectionMissingError } from './errors.ts';
 import {
   type DnsChange,
@@ -20,9 +20,8 @@ import {
   type DnsProvider,
   type DnsRecordSet,
   dnsRecordKey,
-  normalizeDnsName,
   validateDnsChanges,
-} from './ports.ts';
+} from './ports/dns.ts';
 
 /** Which side the records should point at. */
 export type DnsSide = 'primary' | 'dr';
@@ -68,9 +67,9 @@ export class DnsCutover {
     const current = await this.#deps.provider.currentRecords(dns.hostedZoneId, names(dns));
     const changes: DnsChange[] = [];
     for (const record of dns.records) {
-      const name = normalizeDnsName(record.name);
+      const name = toFqdn(record.name);
       const before = previousRecords.filter(
-        (previous) => normalizeDnsName(previous.name) === name && previous.type === record.type,
+        (previous) => toFqdn(previous.name) === name && previous.type === record.type,
       );
       const now = current.filter((set) => set.name === name && set.type === record.type);
       const wanted =
@@ -96,7 +95,7 @@ export class DnsCutover {
     let applied = true;
     let fromPlan: DnsRecordSet[] = [];
     for (const record of dns.records) {
-      const name = normalizeDnsName(record.name);
+      const name = toFqdn(record.name);
       const now = current.filter((set) => set.name === name && set.type === record.type);
       const wanted = desiredRecords(record, side, now);
       applied &&= wanted.every((set) => now.some((existing) => sameRecord(existing, set)));
@@ -128,7 +127,7 @@ export class DnsCutover {
 }
 
 function names(dns: DnsPlan): string[] {
-  return dns.records.map((record) => normalizeDnsName(record.name));
+  return dns.records.map((record) => toFqdn(record.name));
 }
 
 /** The record sets of one plan record pointing at `side`, keeping the set identifiers Route 53 already has. */
@@ -137,7 +136,7 @@ export function desiredRecords(
   side: DnsSide,
   current: readonly DnsRecordSet[],
 ): DnsRecordSet[] {
-  const name = normalizeDnsName(record.name);
+  const name = toFqdn(record.name);
   const other: DnsSide = side === 'dr' ? 'primary' : 'dr';
   const base = { name, type: record.type };
   switch (record.mode) {
@@ -179,7 +178,7 @@ function target(
     return {
       alias: {
         hostedZoneId: plan.alias.hostedZoneId,
-        dnsName: normalizeDnsName(plan.alias.dnsName),
+        dnsName: toFqdn(plan.alias.dnsName),
         evaluateTargetHealth: plan.alias.evaluateTargetHealth,
       },
       ...healthCheck,
@@ -199,7 +198,7 @@ function pointsAt(set: DnsRecordSet, side: DnsRecordTarget): boolean {
   if (side.alias !== undefined) {
     return (
       set.alias !== undefined &&
-      normalizeDnsName(set.alias.dnsName) === normalizeDnsName(side.alias.dnsName) &&
+      toFqdn(set.alias.dnsName) === toFqdn(side.alias.dnsName) &&
       set.alias.hostedZoneId === side.alias.hostedZoneId
     );
   }
@@ -221,7 +220,7 @@ function sameRecord(a: DnsRecordSet, b: DnsRecordSet): boolean {
     (a.alias === undefined) === (b.alias === undefined) &&
     (a.alias === undefined ||
       (b.alias !== undefined &&
-        normalizeDnsName(a.alias.dnsName) === normalizeDnsName(b.alias.dnsName) &&
+        toFqdn(a.alias.dnsName) === toFqdn(b.alias.dnsName) &&
         a.alias.hostedZoneId === b.alias.hostedZoneId)) &&
     (a.values === undefined || (b.values !== undefined && sameValues(a.values, b.values) && a.ttl === b.ttl))
   );

@@ -7,7 +7,7 @@ import {
   parseExecutionInput,
 } from '../plan/index.ts';
 import { WorkflowAlreadyRunningError } from './errors.ts';
-import type { WorkflowStarter } from './ports.ts';
+import type { WorkflowStarter } from './ports/workflows.ts';
 import { type TriggerInfo, triggerInfoSchema } from './trigger.ts';
 
 /** The recovery workflows; any two of the same plan must not run at once. */

@@ -3,7 +3,7 @@
 // reports with DNS untouched.
 import type { HealthCheckPlan } from '../plan/index.ts';
 import { HealthCheckFailedError, PlanSectionMissingError } from './errors.ts';
-import type { HealthCheckStatusReader, HttpProbe } from './health-ports.ts';
+import type { HealthCheckStatusReader, HttpProbe } from './ports/health-checks.ts';
 
 /** A passed gate; written to `steps.health.result`. */
 export interface HealthGateResult {

@@ -1,4 +1,4 @@
-import type { HttpProbe, HttpProbeResult } from './health-ports.ts';
+import type { HttpProbe, HttpProbeResult } from './ports/health-checks.ts';
 
 /** HttpProbe over the global fetch: one GET, no redirects followed, aborted after the timeout. */
 export const fetchHttpProbe: HttpProbe = {

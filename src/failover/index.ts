@@ -45,16 +45,14 @@ export {
   type HealthGateResult,
   statusPasses,
 } from './health-gate.ts';
-export {
-  HealthCheckNotFoundError,
-  type HealthCheckObservation,
-  type HealthCheckStatus,
-  type HealthCheckStatusReader,
-  type HttpProbe,
-  type HttpProbeResult,
-} from './health-ports.ts';
 export { fetchHttpProbe } from './http-probe.ts';
-export * from './ports.ts';
+export * from './ports/capacity.ts';
+export * from './ports/clusters.ts';
+export * from './ports/dns.ts';
+export * from './ports/health-checks.ts';
+export * from './ports/metrics.ts';
+export * from './ports/notifier.ts';
+export * from './ports/workflows.ts';
 export {
   buildReport,
   buildTimeline,

@@ -3,7 +3,8 @@
 // feed dashboards and alarms, and the SNS message tells people. Everything comes from the state document
 // (`input` and `steps`), so the report needs no access to the execution history.
 import type { DrPlan } from '../plan/index.ts';
-import type { MetricPoint, MetricsPublisher, Notifier } from './ports.ts';
+import type { MetricPoint, MetricsPublisher } from './ports/metrics.ts';
+import type { Notifier } from './ports/notifier.ts';
 import type { Now, StepTiming } from './timing.ts';
 
 export { type Now, type StepTiming, type Timed, timed } from './timing.ts';

@@ -5,13 +5,13 @@
 import type { DrPlan } from '../plan/index.ts';
 import * as z from '../util/zod.ts';
 import { InvalidTriggerEventError } from './errors.ts';
+import type { Notifier } from './ports/notifier.ts';
 import {
   ExecutionAlreadyRunningError,
   type ExecutionSummary,
-  type Notifier,
   validateExecutionName,
   type WorkflowStarter,
-} from './ports.ts';
+} from './ports/workflows.ts';
 import type { Now } from './timing.ts';
 
 /** The workflows the trigger may start. */

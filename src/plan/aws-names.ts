@@ -1,6 +1,5 @@
 // Validators for the AWS and Kubernetes names a DR plan carries. Each returns what is wrong in words a
 // user can act on, or undefined when the value is fine, so the schema can report it under the field's path.
-import { isIPv4, isIPv6 } from 'node:net';
 import { awsPartition } from '../aws/partitions.ts';
 
 /** What is wrong with a value, or undefined when it is valid. */
@@ -213,42 +212,6 @@ export function healthCheckIdProblem(value: string): Problem {
   return UUID.test(value)
     ? undefined
     : `expected a Route 53 health check id like 0a1b2c3d-1111-2222-3333-444455556666, got ${JSON.stringify(value)}`;
-}
-
-/** A DNS name as Route 53 accepts it: optional leading `*` label and trailing dot, 1-63 character labels. */
-export function dnsNameProblem(value: string): Problem {
-  const name = value.endsWith('.') ? value.slice(0, -1) : value;
-  if (name.length === 0 || name.length > 253) return `must be 1 to 253 characters, got ${name.length}`;
-  const labels = name.split('.');
-  const valid = labels.every(
-    (label, index) =>
-      (index === 0 && label === '*') ||
-      (label.length <= 63 && /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$/.test(label)),
-  );
-  return valid ? undefined : `expected a DNS name like shop.example.com, got ${JSON.stringify(value)}`;
-}
-
-/** Route 53 compares names case-insensitively and with or without the final dot. */
-export function normaliseDnsName(value: string): string {
-  return (value.endsWith('.') ? value.slice(0, -1) : value).toLowerCase();
-}
-
-/** A record value of the given type: an IPv4 address for A, IPv6 for AAAA, a host name for CNAME. */
-export function recordValueProblem(type: 'A' | 'AAAA' | 'CNAME', value: string): Problem {
-  switch (type) {
-    case 'A':
-      return isIPv4(value)
-        ? undefined
-        : `expected an IPv4 address for an A record, got ${JSON.stringify(value)}`;
-    case 'AAAA':
-      return isIPv6(value)
-        ? undefined
-        : `expected an IPv6 address for an AAAA record, got ${JSON.stringify(value)}`;
-    case 'CNAME':
-      return dnsNameProblem(value) === undefined && value !== '*'
-        ? undefined
-        : `expected a host name for a CNAME record, got ${JSON.stringify(value)}`;
-  }
 }
 
 /** CloudWatch alarm names: 1-255 characters without control characters. */

@@ -14,6 +14,14 @@ export {
   planFingerprint,
 } from './deployed-plan.ts';
 export {
+  type DnsRecordType,
+  dnsNameProblem,
+  dnsRecordTypes,
+  recordValueProblem,
+  toFqdn,
+  withoutTrailingDot,
+} from './dns-names.ts';
+export {
   InvalidExecutionInputError,
   InvalidPlanError,
   PlanFileError,
@@ -35,13 +43,11 @@ export {
   type DnsRecordMode,
   type DnsRecordPlan,
   type DnsRecordTarget,
-  type DnsRecordType,
   type DrNodeGroup,
   type DrOverrides,
   type DrPlan,
   type DrPlanInput,
   dnsRecordModes,
-  dnsRecordTypes,
   drPlanSchema,
   type ExistingResourcePolicy,
   existingResourcePolicies,

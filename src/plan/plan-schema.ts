@@ -10,7 +10,6 @@ import {
   availabilityZoneProblem,
   bucketNameProblem,
   clusterNameProblem,
-  dnsNameProblem,
   healthCheckIdProblem,
   hostedZoneIdProblem,
   isRegion,
@@ -18,20 +17,19 @@ import {
   kmsKeyArnProblem,
   namespaceProblem,
   nodeGroupNameProblem,
-  normaliseDnsName,
   objectNameProblem,
   type Problem,
   parseKmsKeyArn,
   partitionOf,
   planNameProblem,
   qualifiedNameProblem,
-  recordValueProblem,
   regionProblem,
   registryProblem,
   resourceFilterProblem,
   topicNameProblem,
   workloadKeyProblem,
 } from './aws-names.ts';
+import { dnsNameProblem, dnsRecordTypes, recordValueProblem, toFqdn } from './dns-names.ts';
 import { parseSchedule } from './schedule.ts';
 
 /** Where Route 53 publishes health-check metrics, so alarms on them live here whatever the plan's regions. */
@@ -41,11 +39,6 @@ export const ROUTE53_METRICS_REGION = 'us-east-1';
 export const existingResourcePolicies = ['none', 'update'] as const;
 /** `none` skips and reports an existing object; `update` patches it to the backed-up state. */
 export type ExistingResourcePolicy = (typeof existingResourcePolicies)[number];
-
-/** Record types the DNS cutover manages. */
-export const dnsRecordTypes = ['A', 'AAAA', 'CNAME'] as const;
-/** A Route 53 record type the DNS cutover can move. */
-export type DnsRecordType = (typeof dnsRecordTypes)[number];
 
 /** How a record moves: Route 53 failover pair, weighted pair (100/0 flipped to 0/100), or one record swapped. */
 export const dnsRecordModes = ['failover', 'weighted', 'swap'] as const;
@@ -395,7 +388,7 @@ const dnsSchema = z
     z.superRefine((dns, ctx) => {
       const seen = new Map<string, string>();
       dns.records.forEach((record, index) => {
-        const name = normaliseDnsName(record.name);
+        const name = toFqdn(record.name);
         const earlier = seen.get(name);
         if (
           earlier !== undefined &&

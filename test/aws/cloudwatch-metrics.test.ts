@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchMetrics, MAX_METRIC_DATA_PER_CALL } from '../../src/aws/cloudwatch-metrics.ts';
-import type { MetricPoint } from '../../src/failover/ports.ts';
+import type { MetricPoint } from '../../src/failover/ports/metrics.ts';
 
 const cloudwatch = mockClient(CloudWatchClient);
 

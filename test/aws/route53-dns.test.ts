@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Route53Dns } from '../../src/aws/route53-dns.ts';
-import type { DnsChange } from '../../src/failover/ports.ts';
+import type { DnsChange } from '../../src/failover/ports/dns.ts';
 
 const route53 = mockClient(Route53Client);
 

@@ -9,7 +9,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsTransientError } from '../../src/aws/errors.ts';
 import { Route53HealthChecks } from '../../src/aws/route53-health-checks.ts';
-import { HealthCheckNotFoundError } from '../../src/failover/health-ports.ts';
+import { HealthCheckNotFoundError } from '../../src/failover/ports/health-checks.ts';
 
 const route53 = mockClient(Route53Client);
 const ID = 'abcdef01-2345-6789-abcd-ef0123456789';

@@ -3,7 +3,7 @@ import { SandboxClock } from '../../sandbox/aws/sandbox-clock.ts';
 import { SandboxRoute53 } from '../../sandbox/aws/sandbox-route53.ts';
 import { DnsCutover } from '../../src/failover/dns-cutover.ts';
 import { PlanSectionMissingError } from '../../src/failover/errors.ts';
-import type { DnsRecordSet } from '../../src/failover/ports.ts';
+import type { DnsRecordSet } from '../../src/failover/ports/dns.ts';
 import { aPlan } from './failover-fixtures.ts';
 
 const ZONE = 'Z0123456789ABCDEFGHIJ';

@@ -5,7 +5,7 @@ import {
   type ExecutionSummary,
   type StartedExecution,
   type WorkflowStarter,
-} from '../../src/failover/ports.ts';
+} from '../../src/failover/ports/workflows.ts';
 import { type DrPlan, parsePlan } from '../../src/plan/index.ts';
 import { minimalPlan, type RawPlan } from '../plan/plan-fixtures.ts';
 

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthCheckFailedError, PlanSectionMissingError } from '../../src/failover/errors.ts';
 import { HealthGate } from '../../src/failover/health-gate.ts';
-import type { HealthCheckStatus, HealthCheckStatusReader } from '../../src/failover/health-ports.ts';
 import { fetchHttpProbe } from '../../src/failover/http-probe.ts';
+import type { HealthCheckStatus, HealthCheckStatusReader } from '../../src/failover/ports/health-checks.ts';
 import type { HealthCheckPlan } from '../../src/plan/index.ts';
 
 let server: Server;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseDependencies } from '../../functions/shared/dependencies.ts';
+import { baseDependencies } from '../../functions/shared/base.ts';
 import {
   InvalidEnvironmentVariableError,
   MissingEnvironmentVariableError,

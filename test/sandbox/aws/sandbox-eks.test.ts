@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxClock } from '../../../sandbox/aws/sandbox-clock.ts';
 import { SandboxEks } from '../../../sandbox/aws/sandbox-eks.ts';
 import { KubeApiSimulator } from '../../../sandbox/kube/simulator.ts';
-import type { ClusterDirectory, NodeCapacity } from '../../../src/failover/ports.ts';
+import type { NodeCapacity } from '../../../src/failover/ports/capacity.ts';
+import type { ClusterDirectory } from '../../../src/failover/ports/clusters.ts';
 
 const simulators: KubeApiSimulator[] = [];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxMetrics } from '../../../sandbox/aws/sandbox-metrics.ts';
-import type { MetricsPublisher } from '../../../src/failover/ports.ts';
+import type { MetricsPublisher } from '../../../src/failover/ports/metrics.ts';
 
 describe('SandboxMetrics', () => {
   it('records each point under namespace EksDr with the Plan dimension first', async () => {

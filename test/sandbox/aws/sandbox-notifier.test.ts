@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxNotifier } from '../../../sandbox/aws/sandbox-notifier.ts';
-import type { Notifier } from '../../../src/failover/ports.ts';
+import type { Notifier } from '../../../src/failover/ports/notifier.ts';
 
 describe('SandboxNotifier', () => {
   it('records notifications with the subject shaped as SNS would deliver it', async () => {

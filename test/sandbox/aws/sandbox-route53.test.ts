@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxClock } from '../../../sandbox/aws/sandbox-clock.ts';
 import { SandboxRoute53 } from '../../../sandbox/aws/sandbox-route53.ts';
-import type { DnsChange, DnsProvider, DnsRecordSet } from '../../../src/failover/ports.ts';
+import type { DnsChange, DnsProvider, DnsRecordSet } from '../../../src/failover/ports/dns.ts';
 
 const primary: DnsRecordSet = {
   name: 'app.example.com.',

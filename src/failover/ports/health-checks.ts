@@ -1,5 +1,7 @@
-// The collaborators of the health gate: an HTTP probe and Route 53's view of a health check. `src/aws/`
-// and `http-probe.ts` implement them; tests hand in a loopback server or a stand-in.
+// Ports of the health gate: an HTTP probe and Route 53's view of a health check. `../http-probe.ts` and
+// `src/aws/route53-health-checks.ts` implement them; tests hand in a loopback server or a stand-in. Step
+// Functions Retry/Catch match on the error `name`s: keep them stable.
+import type { FailoverErrorOptions } from '../errors.ts';
 
 /** One HTTP(S) answer. */
 export interface HttpProbeResult {
@@ -38,7 +40,7 @@ export interface HealthCheckStatusReader {
 export class HealthCheckNotFoundError extends Error {
   constructor(
     readonly healthCheckId: string,
-    options: { cause?: unknown } = {},
+    options: FailoverErrorOptions = {},
   ) {
     super(`Route 53 health check ${JSON.stringify(healthCheckId)} not found`, options);
     this.name = 'HealthCheckNotFoundError';
