@@ -31,6 +31,11 @@ Options:
   --existing-resource-policy P       none (skip and report, default) or update (replace)
   --include-namespaces a,b           restore only these namespaces (and the cluster objects they need)
   --exclude-namespaces a,b           do not restore these namespaces
+  --allow-subject KIND:NAME          restore role bindings to this subject although it is refused by
+                                     default (User:system:anonymous, Group:system:unauthenticated);
+                                     repeat for several
+  --refuse-subject KIND:NAME         refuse role bindings to this subject too (e.g.
+                                     Group:system:authenticated); repeat for several
   --concurrency N                    objects applied at once (default ${DEFAULT_RESTORE_CONCURRENCY})
   --dry-run                          print the plan, per object; write nothing
   --json                             print the report as JSON
@@ -128,6 +133,8 @@ function parseFlags(argv: string[]): ParsedFlags {
       'existing-resource-policy': { type: 'string' },
       'include-namespaces': { type: 'string' },
       'exclude-namespaces': { type: 'string' },
+      'allow-subject': { type: 'string', multiple: true },
+      'refuse-subject': { type: 'string', multiple: true },
       concurrency: { type: 'string' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
@@ -154,6 +161,14 @@ function parseFlags(argv: string[]): ParsedFlags {
     if (values['exclude-namespaces'] !== undefined)
       options.excludeNamespaces = parseNamespaceList(values['exclude-namespaces']);
     if (policy !== undefined) options.existingResourcePolicy = policy as ExistingResourcePolicy;
+    const allowSubjects = values['allow-subject'];
+    const refuseSubjects = values['refuse-subject'];
+    if (allowSubjects !== undefined || refuseSubjects !== undefined) {
+      options.privilegeGuard = {
+        ...(allowSubjects !== undefined ? { allowSubjects } : {}),
+        ...(refuseSubjects !== undefined ? { refuseSubjects } : {}),
+      };
+    }
     resolveRestoreOptions(options);
   } catch (error) {
     if (error instanceof InvalidRestoreOptionError) throw new Error(flagMessage(error));
@@ -181,11 +196,13 @@ const FLAG_OF: Record<string, string> = {
   includeNamespaces: '--include-namespaces',
   excludeNamespaces: '--exclude-namespaces',
   existingResourcePolicy: '--existing-resource-policy',
+  'privilegeGuard.allowSubjects': '--allow-subject',
+  'privilegeGuard.refuseSubjects': '--refuse-subject',
 };
 
 function flagMessage(error: InvalidRestoreOptionError): string {
   const root = error.field.split('.')[0] ?? error.field;
-  const flag = FLAG_OF[root];
+  const flag = FLAG_OF[error.field] ?? FLAG_OF[root];
   return flag ? `${flag}: ${error.message}` : error.message;
 }
 

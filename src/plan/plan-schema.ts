@@ -481,6 +481,25 @@ const drillSchema = z.strictObject({
   cleanup: z._default(z.boolean(), false),
 });
 
+const bindingSubject = z
+  .string()
+  .check(
+    z.regex(
+      /^(User|Group|ServiceAccount):\S+$/,
+      "expected 'User:<name>', 'Group:<name>' or 'ServiceAccount:<namespace>/<name>'",
+    ),
+  );
+
+/**
+ * Who a restore refuses to bind roles to. system:anonymous and system:unauthenticated are always refused
+ * (a binding to them grants its role to anyone who reaches the API server) unless `allowSubjects` names
+ * them; `refuseSubjects` adds more (e.g. `Group:system:authenticated`).
+ */
+const privilegeGuardSchema = z.strictObject({
+  refuseSubjects: z._default(z.array(bindingSubject), []),
+  allowSubjects: z._default(z.array(bindingSubject), []),
+});
+
 const planObjectSchema = z.strictObject({
   /** Editors may point at a JSON Schema; ignored. */
   $schema: z.optional(z.string()),
@@ -492,6 +511,7 @@ const planObjectSchema = z.strictObject({
   backup: z.prefault(backupSchema, {}),
   volumes: z.prefault(volumesSchema, {}),
   existingResourcePolicy: z._default(z.enum(existingResourcePolicies), PLAN_DEFAULTS.existingResourcePolicy),
+  privilegeGuard: z.prefault(privilegeGuardSchema, {}),
   drill: z.prefault(drillSchema, {}),
   dns: z.optional(dnsSchema),
   healthCheck: z.optional(healthCheckSchema),

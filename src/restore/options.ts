@@ -47,7 +47,22 @@ export interface RestoreOptions {
   overrides?: RestoreOverrides;
   /** PersistentVolume name → the volume restored from its snapshot. */
   volumes?: Readonly<Record<string, VolumeMapping>>;
+  /** Which binding subjects a restore refuses to grant anything to (src/restore/actions/rbac-subjects.ts). */
+  privilegeGuard?: PrivilegeGuardOptions;
 }
+
+/** Subjects named `Kind:name` (`Group:system:unauthenticated`, `ServiceAccount:ns/name`). */
+export interface PrivilegeGuardOptions {
+  /** Refused besides DEFAULT_REFUSED_SUBJECTS. */
+  refuseSubjects?: readonly string[];
+  /** Let through, even when refused by default. */
+  allowSubjects?: readonly string[];
+}
+
+/** Everyone, signed in or not: a binding to these grants its role to anybody who reaches the API server. */
+export const DEFAULT_REFUSED_SUBJECTS = ['User:system:anonymous', 'Group:system:unauthenticated'] as const;
+
+const SUBJECT = /^(User|Group|ServiceAccount):\S+$/;
 
 /** RestoreOptions with defaults filled in and every field checked. */
 export interface ResolvedRestoreOptions {
@@ -63,6 +78,8 @@ export interface ResolvedRestoreOptions {
     annotations: Readonly<Record<string, string>>;
   };
   volumes: ReadonlyMap<string, VolumeMapping>;
+  /** Binding subjects the restore refuses (defaults and the plan's, less what the plan allows). */
+  refusedSubjects: ReadonlySet<string>;
 }
 
 /**
@@ -107,6 +124,7 @@ export function recoveryRestoreOptions(
     existingResourcePolicy:
       guard?.existingResourcePolicy === 'update' ? 'update' : plan.existingResourcePolicy,
     ...(into === 'dr' ? { overrides: restoreOverrides(plan.dr.overrides, onSkipped) } : {}),
+    privilegeGuard: plan.privilegeGuard,
   };
 }
 
@@ -227,6 +245,25 @@ export function resolveRestoreOptions(options: RestoreOptions = {}): ResolvedRes
       );
     }
   }
+  const guard = options.privilegeGuard ?? {};
+  for (const [field, subjects] of [
+    ['privilegeGuard.refuseSubjects', guard.refuseSubjects ?? []],
+    ['privilegeGuard.allowSubjects', guard.allowSubjects ?? []],
+  ] as const) {
+    for (const subject of subjects) {
+      if (!SUBJECT.test(subject)) {
+        throw new InvalidRestoreOptionError(
+          field,
+          subject,
+          "expected 'User:<name>', 'Group:<name>' or 'ServiceAccount:<namespace>/<name>'",
+        );
+      }
+    }
+  }
+  const allowed = new Set(guard.allowSubjects ?? []);
+  const refusedSubjects = new Set(
+    [...DEFAULT_REFUSED_SUBJECTS, ...(guard.refuseSubjects ?? [])].filter((subject) => !allowed.has(subject)),
+  );
   const volumes = new Map<string, VolumeMapping>();
   for (const [pv, mapping] of Object.entries(options.volumes ?? {})) {
     if (!mapping?.volumeId || !mapping.availabilityZone) {
@@ -251,6 +288,7 @@ export function resolveRestoreOptions(options: RestoreOptions = {}): ResolvedRes
       annotations: { ...(overrides.annotations ?? {}) },
     },
     volumes,
+    refusedSubjects,
   };
 }
 

@@ -159,7 +159,7 @@ describe('recoveryRestoreOptions', () => {
     raw.dr = { ...(raw.dr as object), overrides: { replicas: { '*': '50%' } } };
   });
 
-  it('takes the mapping and `update` the guard settled, and the DR overrides only into DR', () => {
+  it('takes the mapping and `update` the guard settled, the DR overrides only into DR, the privilege guard always', () => {
     // Arrange
     const guard = { namespaceMapping: { shop: 'shop-rehearsal' }, existingResourcePolicy: 'update' };
 
@@ -176,6 +176,7 @@ describe('recoveryRestoreOptions', () => {
     expect(intoPrimary).toEqual({
       namespaceMapping: { shop: 'shop-rehearsal' },
       existingResourcePolicy: 'update',
+      privilegeGuard: { refuseSubjects: [], allowSubjects: [] },
     });
   });
 
@@ -188,7 +189,11 @@ describe('recoveryRestoreOptions', () => {
     const withoutGuard = recoveryRestoreOptions(plan, 'primary', undefined);
 
     // Assert
-    expect(options).toEqual({ namespaceMapping: {}, existingResourcePolicy: plan.existingResourcePolicy });
+    expect(options).toEqual({
+      namespaceMapping: {},
+      existingResourcePolicy: plan.existingResourcePolicy,
+      privilegeGuard: plan.privilegeGuard,
+    });
     expect(withoutGuard).toEqual(options);
   });
 });
