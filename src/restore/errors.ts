@@ -48,3 +48,24 @@ export class RestoreStalledError extends Error {
     this.name = 'RestoreStalledError';
   }
 }
+
+/**
+ * Objects the target cannot take as archived (a resource it does not serve, a kind that is not the
+ * resource's, the wrong scope), found before the first write: a restore that would stop part-way through
+ * at the first of them refuses instead, naming them, so nothing is half-restored.
+ */
+export class UnservableObjectsError extends Error {
+  constructor(
+    readonly backupName: string,
+    readonly problems: readonly string[],
+    options: { cause?: unknown } = {},
+  ) {
+    const shown = problems.slice(0, 10);
+    const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : '';
+    super(
+      `restore of backup ${backupName} refused before writing anything: ${problems.length} object${problems.length === 1 ? '' : 's'} the target cluster cannot take (${shown.join('; ')}${more})`,
+      options,
+    );
+    this.name = 'UnservableObjectsError';
+  }
+}

@@ -175,17 +175,24 @@ export function resolve(
   object: KubeObject,
   namespace: string | undefined,
   targetByGroupResource: ReadonlyMap<string, ApiResource>,
-  crdResources: ReadonlyMap<string, string>,
+  crdResources: ReadonlyMap<string, CrdServing>,
 ): Resolution {
   const target = targetByGroupResource.get(gr);
   if (target === undefined) {
     const crd = crdResources.get(gr);
-    if (crd !== undefined) return { state: 'awaiting-crd', crd };
+    if (crd !== undefined && object.kind !== crd.kind) {
+      return { state: 'unresolved', message: kindMismatch(object, gr, crd.kind) };
+    }
+    if (crd !== undefined) return { state: 'awaiting-crd', crd: crd.name };
     return {
       state: 'unresolved',
       message: `no resource ${gr} in the target cluster (is its CRD or API installed?)`,
     };
   }
+  // The archive's directory says which resource an object is, its body what it is: both must agree, or
+  // the object would be written as something its report does not say.
+  if (object.kind !== target.kind)
+    return { state: 'unresolved', message: kindMismatch(object, gr, target.kind) };
   if (!target.verbs.includes('create')) {
     return { state: 'unresolved', message: `${gr} in the target cluster does not support create` };
   }
@@ -276,7 +283,7 @@ function planOne(
   input: PlanInput,
   actions: readonly RestoreAction[],
   targetByGroupResource: ReadonlyMap<string, ApiResource>,
-  crdResources: ReadonlyMap<string, string>,
+  crdResources: ReadonlyMap<string, CrdServing>,
 ): Omit<PlannedObject, 'index'> {
   const { groupResource: gr, entry } = candidate;
   const context: RestoreActionContext = {
@@ -381,12 +388,23 @@ function selectByNamespace(
 }
 
 /** `<plural>.<group>` → CRD name, for every CRD the restore will create. */
-function crdServedResources(candidates: readonly Candidate[]): Map<string, string> {
-  const served = new Map<string, string>();
+/** A resource a CRD of this restore will serve: the CRD's name and the kind it serves. */
+interface CrdServing {
+  name: string;
+  kind: string | undefined;
+}
+
+function crdServedResources(candidates: readonly Candidate[]): Map<string, CrdServing> {
+  const served = new Map<string, CrdServing>();
   for (const candidate of candidates) {
     if (candidate.groupResource !== CRD_GROUP_RESOURCE) continue;
     const gr = servedBy(candidate.object);
-    if (gr !== undefined) served.set(gr, candidate.object.metadata.name ?? candidate.entry.name);
+    if (gr === undefined) continue;
+    const names = candidate.object.spec?.names as Record<string, unknown>;
+    served.set(gr, {
+      name: candidate.object.metadata.name ?? candidate.entry.name,
+      kind: typeof names.kind === 'string' ? names.kind : undefined,
+    });
   }
   return served;
 }
@@ -396,6 +414,10 @@ function servedBy(crd: KubeObject): string | undefined {
   const names = isRecord(spec?.names) ? spec.names : undefined;
   if (typeof spec?.group !== 'string' || typeof names?.plural !== 'string') return undefined;
   return `${names.plural}.${spec.group}`;
+}
+
+function kindMismatch(object: KubeObject, gr: string, served: string | undefined): string {
+  return `archived under ${gr}, which serves kind ${served ?? '(none named)'}, but the object says kind ${object.kind ?? '(none)'}`;
 }
 
 function missingNamespaces(planned: readonly Omit<PlannedObject, 'index'>[]): string[] {

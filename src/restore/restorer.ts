@@ -6,7 +6,7 @@ import type { ClusterClient } from '../kube/cluster-client.ts';
 import { groupResource, isRecord, type KubeObject } from '../kube/kube-object.ts';
 import { sleep as realSleep } from '../kube/retry.ts';
 import { type AppliedObject, type ApplyContext, applyPlannedObject } from './applier.ts';
-import { RestoreContinuationMismatchError } from './errors.ts';
+import { RestoreContinuationMismatchError, UnservableObjectsError } from './errors.ts';
 import { type RestoreOptions, resolveRestoreOptions } from './options.ts';
 import { type PlannedObject, planLines, planRestore, type RestorePlan, resolvePending } from './planner.ts';
 import { CRD_GROUP_RESOURCE } from './restore-order.ts';
@@ -154,6 +154,7 @@ export class Restorer {
         targetResources: discovery.resources,
       });
       checkContinuation(continuation, request.backupName, plan);
+      refuseUnservable(request.backupName, plan);
     } catch (error) {
       if (error instanceof RestoreContinuationMismatchError) {
         // Its counts describe another plan: this call reports only what it did, which is nothing.
@@ -344,4 +345,16 @@ async function collect(entries: AsyncIterable<ArchiveEntry>): Promise<ArchiveEnt
 function describeError(error: unknown): { name: string; message: string } {
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
+}
+
+/** Throws UnservableObjectsError when an entry cannot be resolved against the target (refusals by an action are per object). */
+function refuseUnservable(backupName: string, plan: RestorePlan): void {
+  const problems = plan.entries.flatMap((entry) =>
+    entry.resolution.state === 'unresolved' && entry.error === undefined
+      ? [
+          `${entry.groupResource} ${entry.source.namespace ? `${entry.source.namespace}/` : ''}${entry.source.name}: ${entry.resolution.message}`,
+        ]
+      : [],
+  );
+  if (problems.length > 0) throw new UnservableObjectsError(backupName, problems);
 }
