@@ -44,10 +44,11 @@ export class Workflow extends Construct {
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
     const file = definitionFile(props.workflow);
+    const definition = readDefinition(props.workflow);
     const invoked = new Map<WorkflowFunction, lambda.IFunction>();
     const substitutions: Record<string, string> = {};
     const missing: string[] = [];
-    for (const placeholder of placeholdersOf(readDefinition(props.workflow))) {
+    for (const placeholder of placeholdersOf(definition)) {
       const stem = functionOfPlaceholder(placeholder);
       const fn = stem === undefined ? undefined : props.functions[stem];
       if (stem === undefined || fn === undefined) {
@@ -62,6 +63,7 @@ export class Workflow extends Construct {
     }
     this.substitutions = substitutions;
 
+    const waitsForTaskToken = definition.includes('.waitForTaskToken');
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/vendedlogs/states/${props.stateMachineName ?? `eks-dr-${props.workflow}-${this.node.addr.slice(0, 8)}`}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -73,7 +75,10 @@ export class Workflow extends Construct {
       ...(props.stateMachineName === undefined ? {} : { stateMachineName: props.stateMachineName }),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Every event is logged, with its data unless the workflow waits for a task token (the approval): a
+      // token in a log would let anyone who reads the logs approve or reject a recovery. The execution
+      // history, behind states:GetExecutionHistory, still shows the data to those allowed to see it.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: !waitsForTaskToken },
     });
     for (const fn of invoked.values()) fn.grantInvoke(this.stateMachine);
 

@@ -28,8 +28,15 @@ export interface BackupBucketOptions {
   readonly key: kms.IKey;
   /** Days noncurrent versions are kept. */
   readonly noncurrentDays: number;
-  /** Object Lock in governance mode with this default retention. @default no Object Lock */
-  readonly objectLockDays?: number;
+  /** Object Lock with this default retention. @default no Object Lock */
+  readonly objectLock?: { readonly mode: 'GOVERNANCE' | 'COMPLIANCE'; readonly days: number };
+}
+
+/** The plan's Object Lock for both buckets, if it wants one: its mode, and days defaulting to the retention's. */
+export function objectLockOf(plan: DrPlan): BackupBucketOptions['objectLock'] {
+  const { objectLock, retention } = plan.backup;
+  if (!objectLock.enabled) return undefined;
+  return { mode: objectLock.mode, days: objectLock.days ?? retention.maxAgeDays };
 }
 
 /** A versioned, SSL-only, KMS-encrypted bucket with no public access, logging to its own log bucket. */
@@ -70,13 +77,14 @@ export function backupBucket(scope: Construct, options: BackupBucketOptions): s3
       },
       { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
     ],
-    ...(options.objectLockDays === undefined
+    ...(options.objectLock === undefined
       ? {}
       : {
           objectLockEnabled: true,
-          objectLockDefaultRetention: s3.ObjectLockRetention.governance(
-            Duration.days(options.objectLockDays),
-          ),
+          objectLockDefaultRetention:
+            options.objectLock.mode === 'COMPLIANCE'
+              ? s3.ObjectLockRetention.compliance(Duration.days(options.objectLock.days))
+              : s3.ObjectLockRetention.governance(Duration.days(options.objectLock.days)),
         }),
     // Backups outlive the stack: `cdk destroy` must never take them.
     removalPolicy: RemovalPolicy.RETAIN,

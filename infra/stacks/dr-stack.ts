@@ -21,7 +21,7 @@ import {
 } from '../constructs/eks-dr-function.ts';
 import { Workflow } from '../constructs/workflow.ts';
 import { alarmEventPattern } from './alarm-forwarding.ts';
-import { accessEntry, backupBucket, stackKey, triggerDeadLetterQueue } from './common.ts';
+import { accessEntry, backupBucket, objectLockOf, stackKey, triggerDeadLetterQueue } from './common.ts';
 import { acknowledgeWildcards } from './nag.ts';
 import { executionsArn, functionRoleName, stateMachineArn, stateMachineName, topicName } from './names.ts';
 import * as allow from './permissions.ts';
@@ -71,7 +71,7 @@ export class DrStack extends Stack {
       bucketName: plan.dr.backupBucket,
       key,
       noncurrentDays: plan.backup.retention.maxAgeDays,
-      objectLockDays: plan.backup.retention.maxAgeDays,
+      objectLock: objectLockOf(plan),
     });
     this.topic = new sns.Topic(this, 'Notifications', {
       topicName: topicName(plan),

@@ -16,7 +16,7 @@ import {
 } from '../constructs/eks-dr-function.ts';
 import { Workflow } from '../constructs/workflow.ts';
 import { forwardAlarms } from './alarm-forwarding.ts';
-import { accessEntry, backupBucket, stackKey, triggerDeadLetterQueue } from './common.ts';
+import { accessEntry, backupBucket, objectLockOf, stackKey, triggerDeadLetterQueue } from './common.ts';
 import { acknowledgeWildcards } from './nag.ts';
 import {
   executionsArn,
@@ -55,6 +55,7 @@ export class PrimaryStack extends Stack {
       bucketName: plan.primary.backupBucket,
       key,
       noncurrentDays: plan.backup.retention.maxAgeDays,
+      objectLock: objectLockOf(plan),
     });
     this.deadLetterQueue = triggerDeadLetterQueue(this);
 

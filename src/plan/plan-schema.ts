@@ -226,6 +226,17 @@ const retentionSchema = z.strictObject({
   maxAgeDays: z._default(count(1, 'days'), PLAN_DEFAULTS.retentionMaxAgeDays),
 });
 
+/**
+ * S3 Object Lock on both backup buckets: no one, the backup role included, can delete or overwrite a
+ * backup's objects before `days` (default: the retention's maxAgeDays) have passed. GOVERNANCE lets a
+ * principal with s3:BypassGovernanceRetention lift it; COMPLIANCE lets nobody, the account root included.
+ */
+const objectLockSchema = z.strictObject({
+  enabled: z._default(z.boolean(), true),
+  mode: z._default(z.enum(['GOVERNANCE', 'COMPLIANCE']), 'GOVERNANCE'),
+  days: z.optional(count(1, 'days')),
+});
+
 const labelSelector = z.string().check(
   z.superRefine((value, ctx) => {
     try {
@@ -294,6 +305,7 @@ const backupSchema = z.strictObject({
     PLAN_DEFAULTS.schedule,
   ),
   retention: z.prefault(retentionSchema, {}),
+  objectLock: z.prefault(objectLockSchema, {}),
   filters: z.prefault(filtersSchema, {}),
 });
 

@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EksDrStacks } from '../../infra/app.ts';
+import { parsePlan } from '../../src/plan/index.ts';
 import { placeholdersOf, readDefinition, type WorkflowName } from '../../src/workflows/definitions.ts';
 import {
   actionsOf,
   appWithoutBundling,
+  EXAMPLE_CONFIG,
   examplePlan,
   flatten,
   policyStatements,
@@ -349,9 +351,12 @@ describe('state machines', () => {
       for (const value of Object.values(machine?.substitutions ?? {})) {
         expect(flatten(value)).toMatch(/^<[A-Za-z]+Function[0-9A-F]+\.Arn>$/);
       }
+      // The approval's task token must not reach the logs: workflows that wait for one log events without data.
+      const approves = readDefinition(workflow).includes('.waitForTaskToken');
+      expect(approves).toBe(workflow === 'failover' || workflow === 'failback');
       expect(machine?.props).toMatchObject({
         TracingConfiguration: { Enabled: true },
-        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: !approves },
       });
     },
   );
@@ -384,7 +389,7 @@ describe('state machines', () => {
 });
 
 describe('DR stack', () => {
-  it('locks backups in governance mode for the retention days', () => {
+  it('locks backups in both buckets, in governance mode for the retention days by default', () => {
     // Arrange
     const days = plan.backup.retention.maxAgeDays;
 
@@ -393,16 +398,39 @@ describe('DR stack', () => {
 
     // Assert
     expect(Object.keys(buckets)).toHaveLength(1);
-    dr.hasResourceProperties('AWS::S3::Bucket', {
-      BucketName: plan.dr.backupBucket,
-      VersioningConfiguration: { Status: 'Enabled' },
-      ObjectLockEnabled: true,
-      ObjectLockConfiguration: {
-        ObjectLockEnabled: 'Enabled',
-        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: days } },
-      },
-    });
+    for (const [template, bucketName] of [
+      [dr, plan.dr.backupBucket],
+      [primary, plan.primary.backupBucket],
+    ] as const) {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: bucketName,
+        VersioningConfiguration: { Status: 'Enabled' },
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: days } },
+        },
+      });
+    }
     dr.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('takes the Object Lock mode and days from the plan (COMPLIANCE available)', () => {
+    // Arrange
+    const input = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8'));
+    input.backup = { ...input.backup, objectLock: { mode: 'COMPLIANCE', days: 3 } };
+    const strict = parsePlan(input, 'strict plan');
+
+    // Act
+    const built = appWithoutBundling(strict, false);
+    const templates = [templateOf(built.stacks.primary), templateOf(built.stacks.dr)];
+
+    // Assert
+    for (const template of templates) {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockConfiguration: { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 3 } } },
+      });
+    }
   });
 
   it('starts the trigger when a plan alarm goes to ALARM', () => {
