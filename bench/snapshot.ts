@@ -1,15 +1,20 @@
 // Snapshot of N objects vs a bare paged LIST of the same resources, measured in one run.
-// The simulator runs in a child process (`eks-dr sandbox kube --generate N`) so its CPU does not count
-// against the client. Usage: node bin/run-ts.js bench/snapshot.ts [--objects 100000] [--page-size 500]
+// The floor is independent of the code it judges: a plain HTTP client (node:http(s), JSON.parse, the kubeconfig
+// read with `yaml`) that fetches every page of the resources the snapshot takes and parses it, no project
+// code. The project's own paged LIST (`listPage`) is measured too, for information. The simulator runs in a
+// child process (`eks-dr sandbox kube --generate N`) so its CPU does not count against the client. Usage: node bin/run-ts.js bench/snapshot.ts [--objects 100000] [--page-size 500]
 //   [--concurrency 8] [--gzip-level N] [--rounds 2] [--node-options '...']. The last line of stdout is one
 //   JSON object.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { parse as parseYaml } from 'yaml';
 import { LocalDirectoryStore } from '../src/archive/stores/local-directory-store.ts';
 import { DEFAULT_GZIP_LEVEL } from '../src/archive/writer.ts';
 import { BackupService } from '../src/backup/backup-service.ts';
@@ -37,6 +42,7 @@ const { values } = parseArgs({
     worker: { type: 'string' },
     kubeconfig: { type: 'string' },
     store: { type: 'string' },
+    paths: { type: 'string' },
   },
 });
 const pageSize = Number(values['page-size']);
@@ -44,16 +50,20 @@ const concurrency = Number(values.concurrency);
 const gzipLevel = Number(values['gzip-level']);
 const nodeOptions = (values['node-options'] ?? '').split(' ').filter(Boolean);
 
+type WorkerMode = 'floor' | 'list' | 'snapshot';
+
 /** What one measured child reports. */
 interface WorkerResult {
-  mode: 'list' | 'snapshot';
+  mode: WorkerMode;
   seconds: number;
   objects: number;
   maxRssMb: number;
   archiveBytes?: number;
 }
 
-if (values.worker === 'list' || values.worker === 'snapshot') {
+if (values.worker === 'floor') {
+  console.log(JSON.stringify(await runFloor(values.kubeconfig ?? '', values.paths ?? '')));
+} else if (values.worker === 'list' || values.worker === 'snapshot') {
   const result = await runWorker(values.worker, values.kubeconfig ?? '', values.store ?? '');
   console.log(JSON.stringify(result));
 } else {
@@ -95,7 +105,9 @@ async function orchestrate(objects: number, rounds: number): Promise<void> {
       '--concurrency',
       String(concurrency),
     ];
-    const measure = async (mode: 'list' | 'snapshot', round: number): Promise<WorkerResult> => {
+    const paths = join(work, 'paths.json');
+    await writeFile(paths, JSON.stringify(await listPaths(kubeconfig)));
+    const measure = async (mode: WorkerMode, round: number): Promise<WorkerResult> => {
       const store = join(work, `store-${round}`);
       const result = await runChild(bundle, [
         ...common,
@@ -105,6 +117,8 @@ async function orchestrate(objects: number, rounds: number): Promise<void> {
         store,
         '--gzip-level',
         String(gzipLevel),
+        '--paths',
+        paths,
       ]);
       log(
         `${mode} round ${round}: ${result.objects} objects in ${result.seconds.toFixed(2)} s, max RSS ${result.maxRssMb.toFixed(0)} MB`,
@@ -112,32 +126,38 @@ async function orchestrate(objects: number, rounds: number): Promise<void> {
       await rm(store, { recursive: true, force: true });
       return result;
     };
-    await measure('list', 0); // warm-up: the simulator's JIT and caches
+    await measure('floor', 0); // warm-up: the simulator's JIT and caches
+    const floors: WorkerResult[] = [];
     const lists: WorkerResult[] = [];
     const snapshots: WorkerResult[] = [];
     for (let round = 1; round <= rounds; round++) {
+      floors.push(await measure('floor', round));
       lists.push(await measure('list', round));
       snapshots.push(await measure('snapshot', round));
     }
+    const floorSeconds = median(floors.map((r) => r.seconds));
     const listSeconds = median(lists.map((r) => r.seconds));
     const snapshotSeconds = median(snapshots.map((r) => r.seconds));
     const last = snapshots.at(-1) as WorkerResult;
     console.log(
       JSON.stringify({
         objects: last.objects,
-        listedObjects: lists.at(-1)?.objects,
+        floorObjects: floors.at(-1)?.objects,
         pageSize,
         concurrency,
         gzipLevel,
         nodeOptions: nodeOptions.join(' '),
         rounds,
+        floorSeconds: round2(floorSeconds),
         listSeconds: round2(listSeconds),
         snapshotSeconds: round2(snapshotSeconds),
-        ratio: round2(snapshotSeconds / listSeconds),
+        ratio: round2(snapshotSeconds / floorSeconds),
+        listRatio: round2(listSeconds / floorSeconds),
         peakRssMb: round2(Math.max(...snapshots.map((r) => r.maxRssMb))),
-        listPeakRssMb: round2(Math.max(...lists.map((r) => r.maxRssMb))),
+        floorPeakRssMb: round2(Math.max(...floors.map((r) => r.maxRssMb))),
         archiveMb: round2((last.archiveBytes ?? 0) / 2 ** 20),
         objectsPerSecond: Math.round(last.objects / snapshotSeconds),
+        floorRuns: floors.map((r) => round2(r.seconds)),
         listRuns: lists.map((r) => round2(r.seconds)),
         snapshotRuns: snapshots.map((r) => round2(r.seconds)),
         targets: { ratio: 1.3, peakRssMb: 256 },
@@ -192,6 +212,99 @@ async function runWorker(
   } finally {
     client.close();
   }
+}
+
+/**
+ * The URL paths of the resources a snapshot lists, decided once by the project's filter so that the floor
+ * fetches exactly what the snapshot does; how fast they are fetched is then no business of project code.
+ */
+async function listPaths(kubeconfig: string): Promise<string[]> {
+  const client = new HttpClusterClient(loadKubeconfig({ file: kubeconfig }));
+  try {
+    const { resources } = await client.discover();
+    return new ResourceFilter()
+      .plan(resources)
+      .selections.map(({ resource }) =>
+        resource.group === ''
+          ? `/api/${resource.version}/${resource.resource}`
+          : `/apis/${resource.group}/${resource.version}/${resource.resource}`,
+      );
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * The floor: every page of every path fetched with node:http(s) and parsed with JSON.parse, `concurrency`
+ * paths at a time, nothing kept. No project code: the kubeconfig is read with `yaml`.
+ */
+async function runFloor(kubeconfigFile: string, pathsFile: string): Promise<WorkerResult> {
+  const config = parseYaml(await readFile(kubeconfigFile, 'utf8'));
+  const cluster = config.clusters[0].cluster;
+  const server = new URL(cluster.server);
+  const ca = cluster['certificate-authority-data']
+    ? Buffer.from(cluster['certificate-authority-data'], 'base64')
+    : undefined;
+  const token: string = config.users[0].user.token;
+  // The sandbox serves plain HTTP unless given a certificate; a cluster, HTTPS.
+  const transport = server.protocol === 'https:' ? https : http;
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: concurrency * 2 });
+  const get = (path: string) =>
+    new Promise<unknown>((resolve, reject) => {
+      const request = transport.get(
+        {
+          host: server.hostname,
+          port: server.port,
+          path,
+          agent,
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+          ...(ca ? { ca } : { rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true }),
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+            } catch (error) {
+              reject(error);
+            }
+          });
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+    });
+  const paths = JSON.parse(await readFile(pathsFile, 'utf8')) as string[];
+  const start = performance.now();
+  // Discovery as a snapshot does it (the group list, then every group version's resources), so both pay it.
+  const core = (await get('/api')) as { versions: string[] };
+  const groups = (await get('/apis')) as { groups: { preferredVersion: { groupVersion: string } }[] };
+  await Promise.all([
+    ...core.versions.map((version) => get(`/api/${version}`)),
+    ...groups.groups.map((group) => get(`/apis/${group.preferredVersion.groupVersion}`)),
+    get('/version'),
+  ]);
+  let objects = 0;
+  const queue = [...paths];
+  const lister = async () => {
+    for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+      let continueToken: string | undefined;
+      do {
+        const query = `limit=${pageSize}${continueToken ? `&continue=${encodeURIComponent(continueToken)}` : ''}`;
+        const page = (await get(`${path}?${query}`)) as {
+          items: unknown[];
+          metadata?: { continue?: string };
+        };
+        objects += page.items.length;
+        continueToken = page.metadata?.continue || undefined;
+      } while (continueToken);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lister));
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { mode: 'floor', seconds, objects, maxRssMb: maxRssMb() };
 }
 
 function runChild(bundle: string, args: string[]): Promise<WorkerResult> {
