@@ -2,6 +2,7 @@
 
 import { type DnsChangeResult, DnsCutover, type Timed, timed } from '../src/failover/index.ts';
 import * as z from '../src/util/zod.ts';
+import { recoveryLedger } from './shared/aws/dynamodb.ts';
 import { dnsProvider } from './shared/aws/route53.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
@@ -26,7 +27,7 @@ export interface DnsStatusResult {
 
 /** The dns function over its dependencies. */
 export function createHandler(
-  deps: Pick<FunctionDependencies, 'plan' | 'dns' | 'now'>,
+  deps: Pick<FunctionDependencies, 'plan' | 'dns' | 'ledger' | 'now'>,
 ): StepHandler<Timed<DnsChangeResult | DnsStatusResult>> {
   return async (event) => {
     const request = parseInput('Dns', dnsInput, event);
@@ -34,7 +35,12 @@ export function createHandler(
       `dns ${request.action}`,
       runKeys(request, deps.plan.name),
       (): Promise<Timed<DnsChangeResult | DnsStatusResult>> => {
-        const cutover = new DnsCutover({ planName: deps.plan.name, dns: deps.plan.dns, provider: deps.dns });
+        const cutover = new DnsCutover({
+          planName: deps.plan.name,
+          dns: deps.plan.dns,
+          provider: deps.dns,
+          activeSide: { ledger: deps.ledger, executionName: request.executionName, now: deps.now },
+        });
         if (request.action === 'status') {
           const { changeId } = request.change;
           return timed(deps.now, async () => ({ ...(await cutover.status(changeId)), changeId }));
@@ -46,4 +52,6 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler((base) => createHandler({ ...base, dns: dnsProvider(base) }));
+export const handler = lazyHandler((base) =>
+  createHandler({ ...base, dns: dnsProvider(base), ledger: recoveryLedger(base) }),
+);

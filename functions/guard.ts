@@ -1,7 +1,8 @@
 // First step of every recovery workflow: the input against the plan, and one recovery at a time.
 
-import { type GuardSettings, type Timed, timed, WorkflowGuard } from '../src/failover/index.ts';
+import { type GuardResult, type Timed, timed, WorkflowGuard } from '../src/failover/index.ts';
 import * as z from '../src/util/zod.ts';
+import { recoveryLedger } from './shared/aws/dynamodb.ts';
 import { workflowStarter } from './shared/aws/sfn.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys } from './shared/envelope.ts';
@@ -14,17 +15,16 @@ const guardInput = z.extend(envelopeSchema, {
 
 /** The guard function over its dependencies. */
 export function createHandler(
-  deps: Pick<FunctionDependencies, 'plan' | 'workflows' | 'now' | 'stateMachineArn'>,
-): StepHandler<Timed<GuardSettings>> {
+  deps: Pick<FunctionDependencies, 'plan' | 'workflows' | 'ledger' | 'now'>,
+): StepHandler<Timed<GuardResult>> {
   return async (event) => {
     const request = parseInput('Guard', guardInput, event);
     return inRun('guard', runKeys(request, deps.plan.name), () => {
       const guard = new WorkflowGuard({
         plan: deps.plan,
         workflows: deps.workflows,
-        conflictingStateMachineArns: (['failover', 'failback', 'drill'] as const).map((workflow) =>
-          deps.stateMachineArn(workflow),
-        ),
+        ledger: deps.ledger,
+        now: deps.now,
       });
       return timed(deps.now, () => guard.check(request));
     });
@@ -32,4 +32,6 @@ export function createHandler(
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler((base) => createHandler({ ...base, workflows: workflowStarter(base) }));
+export const handler = lazyHandler((base) =>
+  createHandler({ ...base, workflows: workflowStarter(base), ledger: recoveryLedger(base) }),
+);

@@ -3,6 +3,7 @@
 import { type RunReport, RunReporter } from '../src/failover/index.ts';
 import * as z from '../src/util/zod.ts';
 import { metricsPublisher } from './shared/aws/cloudwatch.ts';
+import { recoveryLedger } from './shared/aws/dynamodb.ts';
 import { notifierFor } from './shared/aws/sns.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys } from './shared/envelope.ts';
@@ -10,13 +11,15 @@ import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 
 const reportInput = z.extend(envelopeSchema, {
   workflow: z.enum(['backup', 'failover', 'failback', 'drill']),
-  outcome: z.enum(['Succeeded', 'Failed']),
+  outcome: z.enum(['Succeeded', 'Failed', 'NotRun']),
+  executionId: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
   error: z.optional(z.unknown()),
 });
 
 /** The report function over its dependencies. */
 export function createHandler(
-  deps: Pick<FunctionDependencies, 'plan' | 'metrics' | 'notifier' | 'now'>,
+  deps: Pick<FunctionDependencies, 'plan' | 'metrics' | 'notifier' | 'now'> &
+    Partial<Pick<FunctionDependencies, 'ledger'>>,
 ): StepHandler<RunReport> {
   return async (event) => {
     const request = parseInput('Report', reportInput, event);
@@ -25,6 +28,7 @@ export function createHandler(
         plan: deps.plan,
         metrics: deps.metrics,
         notifier: deps.notifier,
+        ...(deps.ledger ? { ledger: deps.ledger } : {}),
         now: deps.now,
       }).report(request),
     );
@@ -33,5 +37,11 @@ export function createHandler(
 
 /** The Lambda entry point. */
 export const handler = lazyHandler((base) =>
-  createHandler({ ...base, metrics: metricsPublisher(base), notifier: notifierFor(base) }),
+  createHandler({
+    ...base,
+    metrics: metricsPublisher(base),
+    notifier: notifierFor(base),
+    // The backup workflow's report runs in the primary stack, which has no ledger.
+    ...(base.side === 'dr' ? { ledger: recoveryLedger(base) } : {}),
+  }),
 );

@@ -43,6 +43,7 @@ import { SandboxClock } from './aws/sandbox-clock.ts';
 import { SandboxEks } from './aws/sandbox-eks.ts';
 import { SandboxMetrics } from './aws/sandbox-metrics.ts';
 import { SandboxNotifier } from './aws/sandbox-notifier.ts';
+import { SandboxRecoveryLedger } from './aws/sandbox-recovery-ledger.ts';
 import { SandboxRoute53 } from './aws/sandbox-route53.ts';
 import { KubeApiSimulator } from './kube/simulator.ts';
 import type { LocalFunction, WorkflowEvent } from './workflows/local-workflow-runner.ts';
@@ -112,6 +113,8 @@ export interface SandboxWorld {
   readonly ec2: Ec2Registry;
   readonly metrics: SandboxMetrics;
   readonly notifier: SandboxNotifier;
+  /** The plan's claim and active side, with the DynamoDB table's conditions. */
+  readonly ledger: SandboxRecoveryLedger;
   readonly stores: Record<Side, S3BackupStore>;
   readonly s3Endpoint: string;
   readonly health: SandboxHealthEndpoint;
@@ -232,6 +235,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
     cleanups.push(() => connector.close());
     const metrics = new SandboxMetrics();
     const notifier = new SandboxNotifier();
+    const ledger = new SandboxRecoveryLedger();
     const regionOf = (side: Side) => (side === 'primary' ? plan.primary.region : plan.dr.region);
     let world: SandboxWorld | undefined;
     const workflows = new LocalWorkflowStarter({
@@ -268,6 +272,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       metrics,
       notifier,
       workflows,
+      ledger,
       volumeSnapshots: (side) => ec2.region(regionOf(side)),
       tuning: { healthIntervalMs: 1000, restoreSafetyMarginMs: 0, volumePollMs: 5_000 },
     };
@@ -282,6 +287,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       ec2,
       metrics,
       notifier,
+      ledger,
       stores,
       s3Endpoint,
       health: health.endpoint,

@@ -35,9 +35,10 @@ export function renderHtmlReport(data: DemoReportData): string {
   const ok = report.outcome === 'Succeeded';
   const rows = stepRows(data);
   const failed = failedStepOf(data);
+  const notRun = report.notRun;
   const sections = [
     renderHeader(data, title, generatedAt),
-    !ok || failed ? renderFailure(data, failed) : '',
+    notRun ? renderNotRun(notRun.reason) : !ok || failed ? renderFailure(data, failed) : '',
     renderKpis(data),
     renderTimeline(data, rows),
     renderResources(data),
@@ -77,10 +78,15 @@ function renderHeader(data: DemoReportData, title: string, generatedAt: string):
   if (report.reason) meta.push(['Reason', report.reason]);
   return `<header id="header">
   <div class="brand">eks-dr <span>disaster recovery for Amazon EKS</span></div>
-  <h1>${h(title)} <span id="outcome" class="badge ${ok ? 'ok' : 'bad'}">${h(report.outcome)}</span></h1>
+  <h1>${h(title)} <span id="outcome" class="badge ${report.notRun ? 'muted' : ok ? 'ok' : 'bad'}">${h(report.notRun ? 'Not run' : report.outcome)}</span></h1>
   <p class="summary">${h(report.summary)}</p>
   <dl class="meta">${meta.map(([k, v]) => `<div><dt>${h(k)}</dt><dd>${h(v)}</dd></div>`).join('')}</dl>
 </header>`;
+}
+
+/** A recovery the guard did not let proceed: nothing failed and nothing changed, which is what it says. */
+function renderNotRun(reason: string): string {
+  return `<section id="not-run" class="callout muted"><h2>Not run</h2><p>not run: ${h(reason)}</p></section>`;
 }
 
 function renderFailure(data: DemoReportData, failed: StepRow | undefined): string {
@@ -430,6 +436,7 @@ code, .mono { font-family: ui-monospace, "SF Mono", Menlo, Consolas, "Liberation
 .badge { font-size: 13px; font-weight: 600; padding: 3px 10px; border-radius: 999px; }
 .badge.ok { background: var(--ok-soft); color: var(--ok); }
 .badge.bad { background: var(--bad-soft); color: var(--bad); }
+.badge.muted { background: var(--warn-soft); color: var(--skip); }
 .meta { display: flex; flex-wrap: wrap; gap: 8px 32px; margin: 0 0 24px; }
 .meta div { min-width: 0; }
 .meta dt { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
@@ -458,6 +465,8 @@ code, .mono { font-family: ui-monospace, "SF Mono", Menlo, Consolas, "Liberation
 .callout { border-radius: 10px; padding: 14px 18px; margin-bottom: 16px; border: 1px solid; }
 .callout.bad { background: var(--bad-soft); border-color: var(--bad); color: var(--ink); }
 .callout h2 { color: var(--bad); margin-bottom: 6px; }
+.callout.muted { background: var(--warn-soft); border-color: var(--skip); color: var(--ink); }
+.callout.muted h2 { color: var(--skip); }
 .callout p { margin: 0; overflow-wrap: anywhere; }
 .caption { margin: 8px 0 0; font-size: 13px; color: var(--muted); }
 .muted { color: var(--muted); }

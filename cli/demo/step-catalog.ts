@@ -63,7 +63,7 @@ const STEPS: readonly StepSpec[] = [
   { id: 'cleanup', states: ['Cleanup'] },
   { id: 'scaleDown', states: ['ScaleDown'] },
   { id: 'prune', states: ['Prune'] },
-  { id: 'report', states: ['Report', 'ReportFailure'] },
+  { id: 'report', states: ['Report', 'ReportFailure', 'ReportNotRun'] },
 ];
 
 const BY_STATE = new Map<string, StepSpec>(STEPS.flatMap((spec) => spec.states.map((s) => [s, spec])));

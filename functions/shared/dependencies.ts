@@ -11,6 +11,7 @@ import type {
   NodeCapacity,
   Notifier,
   Now,
+  RecoveryLedger,
   WorkflowStarter,
 } from '../../src/failover/index.ts';
 import type { ClusterClient } from '../../src/kube/cluster-client.ts';
@@ -66,6 +67,8 @@ export interface FunctionDependencies {
   readonly metrics: MetricsPublisher;
   readonly notifier: Notifier;
   readonly workflows: WorkflowStarter;
+  /** The plan's claim (one recovery at a time) and its active side. */
+  readonly ledger: RecoveryLedger;
   /** EC2 snapshots and volumes of one side's region. */
   volumeSnapshots(side: Side): VolumeSnapshots;
   readonly tuning?: FunctionTuning;

@@ -1,8 +1,9 @@
 // The DR region: the Object Lock bucket the backups are copied to, the failover/failback/drill workflows and
 // their functions, the alarm rule that starts a failover, the notification topic, and the RPO/RTO dashboard.
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -23,7 +24,14 @@ import { Workflow } from '../constructs/workflow.ts';
 import { alarmEventPattern } from './alarm-forwarding.ts';
 import { accessEntry, backupBucket, objectLockOf, stackKey, triggerDeadLetterQueue } from './common.ts';
 import { acknowledgeWildcards } from './nag.ts';
-import { executionsArn, functionRoleName, stateMachineArn, stateMachineName, topicName } from './names.ts';
+import {
+  executionsArn,
+  functionRoleName,
+  ledgerTableName,
+  stateMachineArn,
+  stateMachineName,
+  topicName,
+} from './names.ts';
 import * as allow from './permissions.ts';
 import { pascal } from './primary-stack.ts';
 
@@ -42,6 +50,8 @@ export class DrStack extends Stack {
   readonly bucket: s3.Bucket;
   readonly topic: sns.Topic;
   readonly deadLetterQueue: sqs.Queue;
+  /** The recovery ledger: which execution may recover the plan now, and which side serves it. */
+  readonly ledger: dynamodb.Table;
   readonly functions: Readonly<Record<string, EksDrFunction>>;
   readonly workflows: Readonly<Record<'failover' | 'failback' | 'drill', Workflow>>;
   /** Starts a failover when one of the plan's alarms goes to ALARM. @default none without alarms */
@@ -83,6 +93,19 @@ export class DrStack extends Stack {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
     this.deadLetterQueue = triggerDeadLetterQueue(this);
+    // Execution names and a side, no backup data: the AWS-managed key needs no key policy or grants, with
+    // the stack's own key or an imported one alike. Retained: losing it forgets that DR serves.
+    this.ledger = new dynamodb.Table(this, 'RecoveryLedger', {
+      tableName: ledgerTableName(plan),
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const ledgerEnv = { RECOVERY_LEDGER_TABLE: this.ledger.tableName };
+    const ledgerAccess = (...access: allow.LedgerAccess[]) =>
+      allow.recoveryLedger(this.ledger.tableArn, plan, access);
 
     const drKey = allow.bucketKey(this, plan, 'dr', created ? key.keyArn : undefined);
     const primaryKey = allow.bucketKey(this, plan, 'primary');
@@ -93,7 +116,6 @@ export class DrStack extends Stack {
       FAILBACK_STATE_MACHINE_ARN: stateMachineArn(this, plan, 'failback'),
       DRILL_STATE_MACHINE_ARN: stateMachineArn(this, plan, 'drill'),
     };
-    const recoveryArns = recoveries.map((workflow) => stateMachineArn(this, plan, workflow));
     const recoveryExecutions = recoveries.map((workflow) => executionsArn(this, plan, workflow));
     const topicAccess = allow.publishTo(this, this.topic.topicArn, drKey, plan.dr.region);
     const fn = (file: string, options: Partial<EksDrFunctionProps> = {}) =>
@@ -106,7 +128,7 @@ export class DrStack extends Stack {
       });
 
     const trigger = fn('trigger', {
-      environment: { ...workflowArns, NOTIFICATION_TOPIC_ARN: this.topic.topicArn },
+      environment: { ...workflowArns, ...ledgerEnv, NOTIFICATION_TOPIC_ARN: this.topic.topicArn },
       deadLetterQueue: this.deadLetterQueue,
     });
     trigger.allow(
@@ -115,10 +137,18 @@ export class DrStack extends Stack {
         [executionsArn(this, plan, 'failover')],
       ),
       ...topicAccess,
+      ...ledgerAccess({ item: 'active-side', actions: ['GetItem'] }),
     );
 
-    const guard = fn('guard', { environment: workflowArns });
-    guard.allow(...allow.listExecutions(recoveryArns, recoveryExecutions));
+    const guard = fn('guard', { environment: ledgerEnv });
+    guard.allow(
+      allow.describeExecutions(recoveryExecutions),
+      ...ledgerAccess(
+        // GetItem: the holder, when a failed condition did not carry it back.
+        { item: 'claim', actions: ['GetItem', 'PutItem', 'DeleteItem'] },
+        { item: 'active-side', actions: ['GetItem'] },
+      ),
+    );
 
     const approval = fn('approval', { environment: { NOTIFICATION_TOPIC_ARN: this.topic.topicArn } });
     approval.allow(...topicAccess);
@@ -146,12 +176,21 @@ export class DrStack extends Stack {
     const health = fn('health');
     health.allow(...allow.healthCheckStatus(this, plan));
 
-    const dns = fn('dns', { timeout: Duration.minutes(2) });
-    dns.allow(...allow.dnsCutover(this, plan));
+    const dns = fn('dns', { timeout: Duration.minutes(2), environment: ledgerEnv });
+    dns.allow(
+      ...allow.dnsCutover(this, plan),
+      ...ledgerAccess({ item: 'active-side', actions: ['PutItem'] }),
+    );
 
-    const report = fn('report', { environment: { NOTIFICATION_TOPIC_ARN: this.topic.topicArn } });
+    const report = fn('report', {
+      environment: { ...ledgerEnv, NOTIFICATION_TOPIC_ARN: this.topic.topicArn },
+    });
     report.allow(
       allow.putMetrics(),
+      ...ledgerAccess(
+        { item: 'claim', actions: ['DeleteItem'] },
+        { item: 'active-side', actions: ['PutItem'] },
+      ),
       ...topicAccess,
       ...allow.backupBucketAccess(this, plan, 'dr', ['read'], drKey),
     );

@@ -34,6 +34,11 @@ export function topicName(plan: DrPlan): string {
   return plan.notification.topicName ?? `${plan.name}-eks-dr`;
 }
 
+/** The recovery ledger table of the plan (DR region): one claim per plan and the active side. */
+export function ledgerTableName(plan: DrPlan): string {
+  return `${plan.name}-eks-dr-recovery-ledger`;
+}
+
 /** The alias of the KMS key a stack creates when the plan names none. */
 export function keyAlias(plan: DrPlan, side: Side): string {
   return `alias/${plan.name}-eks-dr-${side}`;

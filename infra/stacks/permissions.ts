@@ -3,6 +3,7 @@
 // only where AWS offers no resource-level permission or the resource id is not known before it exists.
 import { Arn, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { activeSideKey, claimKey } from '../../src/aws/dynamodb-recovery-ledger.ts';
 import { regionalHost } from '../../src/aws/partitions.ts';
 import { type DrPlan, parseKmsKeyArn, withoutTrailingDot } from '../../src/plan/index.ts';
 import { SNAPSHOT_TAGS } from '../../src/volumes/volume-backup.ts';
@@ -291,20 +292,52 @@ export function ebsKeyUse(stack: Stack, key: KeyRef, region: string): iam.Policy
   ];
 }
 
-/** Starting (and looking up) executions of the given state machines. */
+/** Starting executions of the given state machines, and looking at the running ones (the trigger). */
 export function startExecutions(stateMachineArns: string[], executionArns: string[]): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: stateMachineArns }),
+    new iam.PolicyStatement({
+      actions: ['states:StartExecution', 'states:ListExecutions'],
+      resources: stateMachineArns,
+    }),
     new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: executionArns }),
   ];
 }
 
-/** Listing running executions of the recovery workflows (one recovery at a time). */
-export function listExecutions(stateMachineArns: string[], executionArns: string[]): iam.PolicyStatement[] {
-  return [
-    new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: stateMachineArns }),
-    new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: executionArns }),
-  ];
+/** Asking whether an execution still runs (the guard, before it takes a stale claim over). */
+export function describeExecutions(executionArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: executionArns });
+}
+
+/** What a function does with the recovery ledger: the claim, the active side, or both. */
+export type LedgerAccess = {
+  readonly item: 'claim' | 'active-side';
+  readonly actions: readonly LedgerAction[];
+};
+
+/** The DynamoDB item actions the ledger adapter uses. */
+export type LedgerAction = 'GetItem' | 'PutItem' | 'DeleteItem';
+
+/**
+ * DynamoDB item actions on the ledger table, one statement per item, each limited by dynamodb:LeadingKeys to
+ * that item's partition key, so the DNS function can write the active side and never the claim.
+ */
+export function recoveryLedger(
+  tableArn: string,
+  plan: DrPlan,
+  access: readonly LedgerAccess[],
+): iam.PolicyStatement[] {
+  return access.map(
+    ({ item, actions }) =>
+      new iam.PolicyStatement({
+        actions: actions.map((action) => `dynamodb:${action}`),
+        resources: [tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': [item === 'claim' ? claimKey(plan.name) : activeSideKey(plan.name)],
+          },
+        },
+      }),
+  );
 }
 
 /** Publishing to the plan's topic, which is KMS-encrypted with the DR stack's key. */

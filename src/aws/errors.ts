@@ -12,6 +12,8 @@ const THROTTLING_CODES = new Set([
   'RequestThrottledException',
   'PriorRequestNotComplete',
   'SlowDown',
+  // DynamoDB
+  'ProvisionedThroughputExceededException',
 ]);
 
 const TRANSIENT_CODES = new Set([

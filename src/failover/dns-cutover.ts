@@ -22,6 +22,8 @@ import {
   dnsRecordKey,
   validateDnsChanges,
 } from './ports/dns.ts';
+import type { RecoveryLedger } from './ports/recovery-ledger.ts';
+import type { Now } from './timing.ts';
 
 /** Which side the records should point at. */
 export type DnsSide = 'primary' | 'dr';
@@ -41,6 +43,11 @@ export interface DnsCutoverDependencies {
   planName: string;
   dns: DnsPlan | undefined;
   provider: DnsProvider;
+  /**
+   * Where the move is recorded as the plan's active side once Route 53 accepted it, and by which execution.
+   * @default not recorded
+   */
+  activeSide?: { ledger: RecoveryLedger; executionName: string; now: Now };
 }
 
 /** Points the plan's Route 53 records at the DR side (cutover) or back at the primary (failback). */
@@ -116,6 +123,16 @@ export class DnsCutover {
     validateDnsChanges(changes);
     const comment = `eks-dr ${this.#deps.planName}: records to ${side === 'dr' ? 'the DR side' : 'the primary side'}`;
     const changeId = await this.#deps.provider.changeRecords(dns.hostedZoneId, changes, comment);
+    const record = this.#deps.activeSide;
+    // Accepted is enough: from here Route 53 answers with the new side within its propagation time, and a
+    // later failure of this run must not leave the ledger saying the old side serves.
+    if (record) {
+      await record.ledger.recordActiveSide(this.#deps.planName, {
+        side,
+        since: record.now().toISOString(),
+        executionName: record.executionName,
+      });
+    }
     return { changeId, previousRecords, changes, alreadyApplied };
   }
 

@@ -18,21 +18,6 @@ export class InvalidTriggerEventError extends Error {
   }
 }
 
-/** Another execution of a conflicting workflow (failover, failback, drill of the same plan) is running. */
-export class WorkflowAlreadyRunningError extends Error {
-  constructor(
-    readonly workflow: string,
-    readonly runningExecutionArn: string,
-    options: FailoverErrorOptions = {},
-  ) {
-    super(
-      `${workflow} refused: execution ${runningExecutionArn} is still running; wait for it or stop it first`,
-      options,
-    );
-    this.name = 'WorkflowAlreadyRunningError';
-  }
-}
-
 /** The plan lacks a section a step needs (dns for a cutover, healthCheck for the gate). */
 export class PlanSectionMissingError extends Error {
   constructor(

@@ -1,13 +1,22 @@
-// The first step of every recovery workflow: the execution input is checked against the deployed plan and
-// a second concurrent run of a conflicting workflow is refused, all before anything changes.
+// The first step of every recovery workflow: the execution input is checked against the deployed plan, then
+// the plan's recovery ledger decides whether this run proceeds, all before anything changes. Of overlapping
+// recoveries exactly one holds the claim; the others end as not run, which is an outcome, not a failure.
 import {
   type DrPlan,
   type ExistingResourcePolicy,
   InvalidExecutionInputError,
   parseExecutionInput,
 } from '../plan/index.ts';
-import { WorkflowAlreadyRunningError } from './errors.ts';
-import type { WorkflowStarter } from './ports/workflows.ts';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  LedgerExecution,
+  RecoveryClaim,
+  RecoveryLedger,
+} from './ports/recovery-ledger.ts';
+import { ExecutionNotFoundError, type WorkflowStarter } from './ports/workflows.ts';
+import { activeSideConflict, heldBy, RECOVERY_LEASE_SECONDS } from './recovery-rules.ts';
+import type { Now } from './timing.ts';
 import { type TriggerInfo, triggerInfoSchema } from './trigger.ts';
 
 /** The recovery workflows; any two of the same plan must not run at once. */
@@ -24,11 +33,11 @@ export interface WorkflowEnvelope {
 /** The Guard Task's envelope. */
 export interface GuardRequest extends WorkflowEnvelope {
   workflow: RecoveryWorkflow;
-  /** This execution's ARN, left out of the running-execution check. */
+  /** This execution's ARN: the holder of the claim when it proceeds. */
   executionId: string;
 }
 
-/** The settings the rest of the workflow runs with; written to `steps.guard.result`. */
+/** The settings the rest of the workflow runs with. */
 export interface GuardSettings {
   workflow: RecoveryWorkflow;
   planName: string;
@@ -48,15 +57,28 @@ export interface GuardSettings {
   trigger?: TriggerInfo;
 }
 
+/** Why a run does not proceed; `holder` is the execution holding the plan, when that is why. */
+export interface NotRun {
+  reason: string;
+  holder?: RecoveryClaim;
+}
+
+/** The Guard's answer, written to `steps.guard.result`: the settings, and whether the run proceeds. */
+export interface GuardResult extends GuardSettings {
+  proceed: boolean;
+  notRun?: NotRun;
+}
+
 /** Collaborators of WorkflowGuard. */
 export interface WorkflowGuardDependencies {
   plan: DrPlan;
-  workflows: WorkflowStarter;
-  /** Every state machine of the plan that conflicts with this one: failover, failback and drill. */
-  conflictingStateMachineArns: readonly string[];
+  /** Tells whether the execution holding the claim still runs. */
+  workflows: Pick<WorkflowStarter, 'describeExecution'>;
+  ledger: RecoveryLedger;
+  now: Now;
 }
 
-/** Validates a recovery execution's input and refuses to run beside another recovery of the same plan. */
+/** Validates a recovery execution's input, then lets it proceed only while it alone holds the plan. */
 export class WorkflowGuard {
   readonly #deps: WorkflowGuardDependencies;
 
@@ -64,17 +86,62 @@ export class WorkflowGuard {
     this.#deps = deps;
   }
 
-  /** The effective settings; InvalidExecutionInputError or WorkflowAlreadyRunningError otherwise. */
-  async check(request: GuardRequest): Promise<GuardSettings> {
-    const settings = effectiveSettings(request.workflow, request.input, this.#deps.plan);
-    for (const arn of this.#deps.conflictingStateMachineArns) {
-      const running = await this.#deps.workflows.listRunningExecutions(arn);
-      const other = running.find(
-        (execution) => execution.status === 'RUNNING' && execution.executionArn !== request.executionId,
-      );
-      if (other) throw new WorkflowAlreadyRunningError(request.workflow, other.executionArn);
+  /** The effective settings and whether the run proceeds; InvalidExecutionInputError on bad input. */
+  async check(request: GuardRequest): Promise<GuardResult> {
+    const { plan, ledger } = this.#deps;
+    const settings = effectiveSettings(request.workflow, request.input, plan);
+    const execution: LedgerExecution = {
+      name: request.executionName,
+      arn: request.executionId,
+      workflow: request.workflow,
+      startedAt: request.executionStartTime,
+    };
+    // Before claiming, so a run the side rules out never holds the plan and blocks one that should run.
+    const before = await this.#sideConflict(request.workflow);
+    if (before !== undefined) return { ...settings, proceed: false, notRun: { reason: before } };
+    const claim = await this.#claim(execution);
+    if (!claim.claimed) {
+      const reason = heldBy(claim.holder, plan.name);
+      return { ...settings, proceed: false, notRun: { reason, holder: claim.holder } };
     }
-    return settings;
+    // Again under the claim: the side only changes while a claim is held, and a holder records it before it
+    // releases, so a recovery that finished between the first read and the claim is seen here.
+    const after = await this.#sideConflict(request.workflow);
+    if (after !== undefined) {
+      await ledger.release(plan.name, execution.arn);
+      return { ...settings, proceed: false, notRun: { reason: after } };
+    }
+    return { ...settings, proceed: true };
+  }
+
+  async #sideConflict(workflow: RecoveryWorkflow): Promise<string | undefined> {
+    const { plan, ledger } = this.#deps;
+    return activeSideConflict(workflow, await ledger.activeSide(plan.name), plan.name);
+  }
+
+  /** Claims the plan, taking it over from a holder that stopped without releasing. */
+  async #claim(execution: LedgerExecution): Promise<ClaimResult> {
+    const { plan, ledger, now } = this.#deps;
+    const request: ClaimRequest = {
+      plan: plan.name,
+      execution,
+      leaseSeconds: RECOVERY_LEASE_SECONDS,
+      now: now(),
+    };
+    const first = await ledger.claim(request);
+    if (first.claimed || (await this.#stillRuns(first.holder.arn))) return first;
+    return ledger.takeOver({ ...request, staleHolderArn: first.holder.arn });
+  }
+
+  async #stillRuns(executionArn: string): Promise<boolean> {
+    try {
+      const { status } = await this.#deps.workflows.describeExecution(executionArn);
+      // A redrive is about to run the execution again, from the state that failed, past its guard.
+      return status === 'RUNNING' || status === 'PENDING_REDRIVE';
+    } catch (error) {
+      if (error instanceof ExecutionNotFoundError) return false;
+      throw error;
+    }
   }
 }
 

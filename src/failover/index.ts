@@ -27,13 +27,14 @@ export {
   NoVerifiedBackupError,
   PlanSectionMissingError,
   type SkippedBackup,
-  WorkflowAlreadyRunningError,
   WorkloadsNotReadyError,
 } from './errors.ts';
 export {
   effectiveSettings,
   type GuardRequest,
+  type GuardResult,
   type GuardSettings,
+  type NotRun,
   type RecoveryWorkflow,
   type WorkflowEnvelope,
   WorkflowGuard,
@@ -52,7 +53,9 @@ export * from './ports/dns.ts';
 export * from './ports/health-checks.ts';
 export * from './ports/metrics.ts';
 export * from './ports/notifier.ts';
+export * from './ports/recovery-ledger.ts';
 export * from './ports/workflows.ts';
+export { activeSideConflict, heldBy, RECOVERY_LEASE_SECONDS } from './recovery-rules.ts';
 export {
   buildReport,
   buildTimeline,

@@ -5,6 +5,7 @@
 import type { DrPlan } from '../plan/index.ts';
 import type { MetricPoint, MetricsPublisher } from './ports/metrics.ts';
 import type { Notifier } from './ports/notifier.ts';
+import type { RecoveryLedger } from './ports/recovery-ledger.ts';
 import type { Now, StepTiming } from './timing.ts';
 
 export { type Now, type StepTiming, type Timed, timed } from './timing.ts';
@@ -12,8 +13,8 @@ export { type Now, type StepTiming, type Timed, timed } from './timing.ts';
 /** Workflows that end in a report. */
 export type ReportedWorkflow = 'backup' | 'failover' | 'failback' | 'drill';
 
-/** How the workflow ended. */
-export type WorkflowOutcome = 'Succeeded' | 'Failed';
+/** How the workflow ended; NotRun is a recovery the guard did not let proceed, which is not a failure. */
+export type WorkflowOutcome = 'Succeeded' | 'Failed' | 'NotRun';
 
 /** The Report Task's envelope. */
 export interface ReportRequest {
@@ -21,6 +22,8 @@ export interface ReportRequest {
   outcome: WorkflowOutcome;
   executionName: string;
   executionStartTime: string;
+  /** The execution's ARN (recovery workflows): its claim on the plan is released. */
+  executionId?: string;
   input?: unknown;
   /** `steps.<step>.result` as the state machine collected them; anything may be missing. */
   steps?: Record<string, unknown>;
@@ -83,6 +86,8 @@ export interface RunReport {
     volumesLeft: { volumeId: string; reason: string }[];
   };
   error?: { name: string; message: string };
+  /** Why a recovery did not proceed, and the execution that held the plan when that was why. */
+  notRun?: { reason: string; holder?: string };
   /** One line, the notification's subject. */
   summary: string;
 }
@@ -92,6 +97,8 @@ export interface RunReporterDependencies {
   plan: DrPlan;
   metrics: MetricsPublisher;
   notifier: Notifier;
+  /** Recovery workflows: their claim is released, and a move without DNS is recorded. @default neither */
+  ledger?: Pick<RecoveryLedger, 'release' | 'recordActiveSide'>;
   now?: Now;
 }
 
@@ -136,9 +143,29 @@ export class RunReporter {
   async report(request: ReportRequest): Promise<RunReport> {
     const now = (this.#deps.now ?? (() => new Date()))();
     const report = buildReport(this.#deps.plan, request, now);
+    await this.#closeRecovery(request, report);
     await this.#deps.metrics.publish(this.#deps.plan.name, metricsOf(report, now));
     await this.#deps.notifier.publish(report.summary, renderMessage(report));
     return report;
+  }
+
+  /**
+   * The end of a recovery in the ledger, whatever the outcome: a failover or failback that succeeded without
+   * a DNS step (a plan without records) records its side here, before this execution's claim goes, so the
+   * next claimant reads it. Releasing touches this execution's claim only, so a not-run run frees nothing.
+   */
+  async #closeRecovery(request: ReportRequest, report: RunReport): Promise<void> {
+    const { ledger, plan } = this.#deps;
+    if (ledger === undefined || request.workflow === 'backup') return;
+    const moved = request.workflow === 'failover' || request.workflow === 'failback';
+    if (moved && request.outcome === 'Succeeded' && !('dns' in (request.steps ?? {}))) {
+      await ledger.recordActiveSide(plan.name, {
+        side: request.workflow === 'failover' ? 'dr' : 'primary',
+        since: report.reportedAt,
+        executionName: request.executionName,
+      });
+    }
+    if (request.executionId) await ledger.release(plan.name, request.executionId);
   }
 }
 
@@ -164,7 +191,9 @@ export function buildReport(plan: DrPlan, request: ReportRequest, now: Date): Ru
     summary: '',
   };
   const rpoObjective = plan.objectives.rpoMinutes * 60;
-  if (request.workflow === 'backup') {
+  if (request.outcome === 'NotRun') {
+    report.notRun = notRunOf(resultOf(steps, 'guard'));
+  } else if (request.workflow === 'backup') {
     const snapshot = resultOf(steps, 'snapshot');
     report.backup = {
       ...optional('name', stringOf(snapshot.name)),
@@ -265,6 +294,7 @@ function metricsOf(report: RunReport, now: Date): MetricPoint[] {
   const points: MetricPoint[] = [
     point('WorkflowSucceeded', report.outcome === 'Succeeded' ? 1 : 0, 'Count'),
     point('WorkflowFailed', report.outcome === 'Failed' ? 1 : 0, 'Count'),
+    point('WorkflowNotRun', report.outcome === 'NotRun' ? 1 : 0, 'Count'),
   ];
   if (report.rto) points.push(point('RtoSeconds', report.rto.seconds, 'Seconds'));
   if (report.rpo) {
@@ -293,6 +323,7 @@ function metricsOf(report: RunReport, now: Date): MetricPoint[] {
 }
 
 function summaryOf(report: RunReport): string {
+  if (report.notRun) return `eks-dr ${report.plan}: ${report.workflow} not run: ${report.notRun.reason}`;
   const head = `eks-dr ${report.plan}: ${report.workflow} ${report.outcome}`;
   if (report.outcome === 'Failed' && report.error) return `${head} — ${report.error.name}`;
   if (report.rto) return `${head} — RTO ${formatDuration(report.rto.seconds)}`;
@@ -304,6 +335,7 @@ function summaryOf(report: RunReport): string {
 function renderMessage(report: RunReport): string {
   const lines = [report.summary, '', `Execution: ${report.executionName}`];
   if (report.reason) lines.push(`Reason: ${report.reason}`);
+  if (report.notRun) lines.push(`Not run: ${report.notRun.reason}`, 'Nothing was changed by this run.');
   if (report.error) lines.push(`Error: ${report.error.name}: ${report.error.message}`);
   const objective = (label: string, value: ObjectiveMeasure) =>
     `${label}: ${formatDuration(value.seconds)} (objective ${formatDuration(value.objectiveSeconds)}, ${value.met ? 'met' : 'breached'})`;
@@ -335,6 +367,16 @@ function renderMessage(report: RunReport): string {
   }
   lines.push('', JSON.stringify(report, null, 2));
   return lines.join('\n');
+}
+
+/** The guard's reason; a run sent down the not-run path without one still says it did not run. */
+function notRunOf(guard: Record<string, unknown>): RunReport['notRun'] {
+  const notRun = isRecord(guard.notRun) ? guard.notRun : {};
+  const holder = isRecord(notRun.holder) ? stringOf(notRun.holder.name) : undefined;
+  return {
+    reason: stringOf(notRun.reason) ?? 'the guard did not let the run proceed',
+    ...optional('holder', holder),
+  };
 }
 
 function cleanupOf(result: Record<string, unknown>): RunReport['cleanup'] {

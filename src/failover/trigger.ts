@@ -6,12 +6,14 @@ import type { DrPlan } from '../plan/index.ts';
 import * as z from '../util/zod.ts';
 import { InvalidTriggerEventError } from './errors.ts';
 import type { Notifier } from './ports/notifier.ts';
+import type { RecoveryLedger } from './ports/recovery-ledger.ts';
 import {
   ExecutionAlreadyRunningError,
   type ExecutionSummary,
   validateExecutionName,
   type WorkflowStarter,
 } from './ports/workflows.ts';
+import { activeSideConflict } from './recovery-rules.ts';
 import type { Now } from './timing.ts';
 
 /** The workflows the trigger may start. */
@@ -183,6 +185,8 @@ export interface TriggerDependencies {
   plan: DrPlan;
   workflows: WorkflowStarter;
   stateMachines: TriggerStateMachines;
+  /** Where the plan's active side is read: an alarm while DR serves starts nothing. */
+  ledger: Pick<RecoveryLedger, 'activeSide'>;
   /** Told when an alarm fires while auto-failover is off. */
   notifier?: Notifier;
   now?: Now;
@@ -231,10 +235,24 @@ export class Trigger {
       return { started: false, duplicate: false, reason: decision.reason, notified };
     }
     const { workflow, executionName } = decision;
+    if (workflow === 'failover') {
+      // A late alarm from the dead primary, after a failover completed: the guard would refuse it too, but
+      // starting nothing keeps the execution list and the notifications about what really happened.
+      const active = await this.#deps.ledger.activeSide(this.#deps.plan.name);
+      const conflict = activeSideConflict('failover', active, this.#deps.plan.name);
+      if (conflict !== undefined) {
+        return {
+          started: false,
+          duplicate: false,
+          reason: `${decision.reason}: ${conflict}`,
+          notified: false,
+        };
+      }
+    }
     const stateMachineArn = this.#deps.stateMachines[workflow];
     const running = await this.#deps.workflows.listRunningExecutions(stateMachineArn);
     // A second alarm of the same incident has another timestamp, hence another name; a failover already
-    // running absorbs it. The guard refuses it again should two triggers race past this check.
+    // running absorbs it. Should two triggers race past this check, the guard's claim lets one of them run.
     const existing = running.find(
       (execution) => execution.name === executionName || (workflow === 'failover' && isRunning(execution)),
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxClock } from '../../sandbox/aws/sandbox-clock.ts';
+import { SandboxRecoveryLedger } from '../../sandbox/aws/sandbox-recovery-ledger.ts';
 import { SandboxRoute53 } from '../../sandbox/aws/sandbox-route53.ts';
 import { DnsCutover } from '../../src/failover/dns-cutover.ts';
 import { PlanSectionMissingError } from '../../src/failover/errors.ts';
@@ -251,5 +252,43 @@ describe('DnsCutover', () => {
     // Assert
     expect(outcome).toBeInstanceOf(PlanSectionMissingError);
     expect(route53.changes).toHaveLength(0);
+  });
+
+  it('records the side it moved to as the active side once Route 53 accepted the change, and not before', async () => {
+    // Arrange
+    const { route53 } = aZone();
+    const ledger = new SandboxRecoveryLedger();
+    const at = (iso: string) => () => new Date(iso);
+    const moving = (executionName: string, now: () => Date) =>
+      new DnsCutover({
+        planName: 'shop',
+        dns: plan.dns,
+        provider: route53,
+        activeSide: { ledger, executionName, now },
+      });
+    const refused = new DnsCutover({
+      planName: 'shop',
+      dns: plan.dns,
+      provider: {
+        currentRecords: (zone, names) => route53.currentRecords(zone, names),
+        changeRecords: async () => Promise.reject(new Error('InvalidChangeBatch')),
+        changeStatus: (id) => route53.changeStatus(id),
+      },
+      activeSide: { ledger, executionName: 'f0', now: at('2024-05-01T12:00:00Z') },
+    });
+
+    // Act
+    const refusal = await refused.cutover().catch((error: Error) => error.message);
+    const untouched = await ledger.activeSide('shop');
+    await moving('f1', at('2024-05-01T12:40:00Z')).cutover();
+    const dr = await ledger.activeSide('shop');
+    await moving('b1', at('2024-05-01T15:00:00Z')).failback();
+    const primary = await ledger.activeSide('shop');
+
+    // Assert
+    expect(refusal).toBe('InvalidChangeBatch');
+    expect(untouched).toEqual({ side: 'primary', since: null, executionName: null });
+    expect(dr).toEqual({ side: 'dr', since: '2024-05-01T12:40:00.000Z', executionName: 'f1' });
+    expect(primary).toEqual({ side: 'primary', since: '2024-05-01T15:00:00.000Z', executionName: 'b1' });
   });
 });

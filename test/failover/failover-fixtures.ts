@@ -2,6 +2,8 @@
 import {
   ExecutionAlreadyRunningError,
   type ExecutionDetails,
+  ExecutionNotFoundError,
+  type ExecutionStatus,
   type ExecutionSummary,
   type StartedExecution,
   type WorkflowStarter,
@@ -54,7 +56,7 @@ export class InMemoryWorkflows implements WorkflowStarter {
 
   async describeExecution(executionArn: string): Promise<ExecutionDetails> {
     const found = this.executions.find((e) => e.executionArn === executionArn);
-    if (!found) throw new Error(`no execution ${executionArn}`);
+    if (!found) throw new ExecutionNotFoundError(executionArn);
     return { ...found };
   }
 
@@ -64,9 +66,9 @@ export class InMemoryWorkflows implements WorkflowStarter {
       .map(({ input: _input, ...summary }) => summary);
   }
 
-  /** Marks an execution finished, as the state machine would. */
-  finish(executionArn: string): void {
+  /** Marks an execution finished (or aborted, timed out...), as the state machine would. */
+  finish(executionArn: string, status: Exclude<ExecutionStatus, 'RUNNING'> = 'SUCCEEDED'): void {
     const found = this.executions.find((e) => e.executionArn === executionArn);
-    if (found) found.status = 'SUCCEEDED';
+    if (found) found.status = status;
   }
 }

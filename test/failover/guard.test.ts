@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { WorkflowAlreadyRunningError } from '../../src/failover/errors.ts';
-import { WorkflowGuard } from '../../src/failover/guard.ts';
+import { SandboxRecoveryLedger } from '../../sandbox/aws/sandbox-recovery-ledger.ts';
+import { type RecoveryWorkflow, WorkflowGuard } from '../../src/failover/guard.ts';
+import { RECOVERY_LEASE_SECONDS } from '../../src/failover/recovery-rules.ts';
 import { InvalidExecutionInputError } from '../../src/plan/index.ts';
 import { aPlan, DRILL_ARN, FAILBACK_ARN, FAILOVER_ARN, InMemoryWorkflows } from './failover-fixtures.ts';
 
@@ -9,22 +10,22 @@ const plan = aPlan((raw) => {
   raw.drill = { namespaceMapping: { shop: 'shop-drill' }, cleanup: true };
 });
 
-function aGuard() {
-  const workflows = new InMemoryWorkflows();
-  const guard = new WorkflowGuard({
-    plan,
-    workflows,
-    conflictingStateMachineArns: [FAILOVER_ARN, FAILBACK_ARN, DRILL_ARN],
-  });
-  return { guard, workflows };
-}
+const NOW = new Date('2024-05-01T12:35:00Z');
+const ARNS: Record<RecoveryWorkflow, string> = {
+  failover: FAILOVER_ARN,
+  failback: FAILBACK_ARN,
+  drill: DRILL_ARN,
+};
 
-async function startedExecution(workflows: InMemoryWorkflows, arn: string, name: string) {
-  return (await workflows.startExecution(arn, name, {})).executionArn;
+function aGuard(now = () => NOW) {
+  const workflows = new InMemoryWorkflows();
+  const ledger = new SandboxRecoveryLedger();
+  const guard = new WorkflowGuard({ plan, workflows, ledger, now });
+  return { guard, workflows, ledger };
 }
 
 function request(
-  workflow: 'failover' | 'failback' | 'drill',
+  workflow: RecoveryWorkflow,
   input: unknown,
   executionId = 'arn:aws:states:eu-central-1:111122223333:execution:shop-failover:self',
 ) {
@@ -32,10 +33,16 @@ function request(
     workflow,
     input,
     executionId,
-    executionName: 'self',
+    executionName: executionId.split(':').at(-1) ?? 'self',
     executionStartTime: '2024-05-01T12:35:00Z',
     steps: {},
   };
+}
+
+/** A started execution of `workflow` and the guard request it sends. */
+async function started(workflows: InMemoryWorkflows, workflow: RecoveryWorkflow, name: string, input = {}) {
+  const { executionArn } = await workflows.startExecution(ARNS[workflow], name, input);
+  return request(workflow, input, executionArn);
 }
 
 describe('WorkflowGuard', () => {
@@ -48,6 +55,7 @@ describe('WorkflowGuard', () => {
 
     // Assert
     expect(settings).toEqual({
+      proceed: true,
       workflow: 'failover',
       planName: 'shop',
       approvalRequired: true,
@@ -135,36 +143,169 @@ describe('WorkflowGuard', () => {
     await expect(attempt).rejects.toThrow(new RegExp(`execution input: ${field.replace('.', '\\.')}: `));
     expect(workflows.startCalls).toBe(0);
   });
+});
 
-  it('refuses a failover while a drill of the plan runs, but not because of itself', async () => {
+describe('WorkflowGuard and the recovery ledger', () => {
+  it('claims the plan for the run it lets proceed, with a lease longer than any recovery runs', async () => {
     // Arrange
-    const { guard, workflows } = aGuard();
-    const self = await startedExecution(workflows, FAILOVER_ARN, 'shop-failover-20240501T1234Z');
-    const alone = await guard.check(request('failover', {}, self));
-    const drill = await startedExecution(workflows, DRILL_ARN, 'quarterly-drill');
+    const { guard, workflows, ledger } = aGuard();
+    const failover = await started(workflows, 'failover', 'shop-failover-20240501T1234Z');
 
     // Act
-    const attempt = guard.check(request('failover', {}, self));
+    const result = await guard.check(failover);
 
     // Assert
-    expect(alone.workflow).toBe('failover');
-    await expect(attempt).rejects.toThrow(WorkflowAlreadyRunningError);
-    await expect(attempt).rejects.toThrow(drill);
+    expect(result).toMatchObject({ proceed: true });
+    expect(result.notRun).toBeUndefined();
+    expect(ledger.claimOf('shop')).toMatchObject({
+      arn: failover.executionId,
+      name: 'shop-failover-20240501T1234Z',
+      workflow: 'failover',
+      claimedAt: NOW.toISOString(),
+      leaseExpiresAt: new Date(NOW.getTime() + RECOVERY_LEASE_SECONDS * 1000).toISOString(),
+    });
   });
 
-  it('refuses a second failover of the same incident', async () => {
+  it('still lets the run proceed when its Guard Lambda is retried', async () => {
     // Arrange
     const { guard, workflows } = aGuard();
-    await startedExecution(workflows, FAILOVER_ARN, 'shop-failover-20240501T1234Z');
-    const second = await startedExecution(workflows, FAILOVER_ARN, 'shop-failover-20240501T1237Z');
+    const failover = await started(workflows, 'failover', 'shop-failover-20240501T1234Z');
+    await guard.check(failover);
 
     // Act
-    const attempt = guard.check(request('failover', {}, second));
+    const retried = await guard.check(failover);
 
     // Assert
-    await expect(attempt).rejects.toMatchObject({
-      name: 'WorkflowAlreadyRunningError',
-      workflow: 'failover',
+    expect(retried.proceed).toBe(true);
+  });
+
+  it('does not run a failover while a drill holds the plan, naming the drill', async () => {
+    // Arrange
+    const { guard, workflows, ledger } = aGuard();
+    const drill = await started(workflows, 'drill', 'quarterly-drill');
+    await guard.check(drill);
+    const failover = await started(workflows, 'failover', 'shop-failover-20240501T1234Z');
+
+    // Act
+    const result = await guard.check(failover);
+
+    // Assert
+    expect(result.proceed).toBe(false);
+    expect(result.notRun?.reason).toBe(
+      'drill quarterly-drill is recovering plan shop (claimed 2024-05-01T12:35:00.000Z); one recovery runs at a time',
+    );
+    expect(result.notRun?.holder).toMatchObject({ arn: drill.executionId, workflow: 'drill' });
+    expect(ledger.claimOf('shop')?.arn).toBe(drill.executionId);
+  });
+
+  it.each(['ABORTED', 'TIMED_OUT', 'FAILED'] as const)(
+    'takes the claim over from a holder that ended %s without releasing it',
+    async (status) => {
+      // Arrange
+      const { guard, workflows, ledger } = aGuard();
+      const stale = await started(workflows, 'failover', 'shop-failover-20240501T1000Z');
+      await guard.check(stale);
+      workflows.finish(stale.executionId, status);
+      const failover = await started(workflows, 'failover', 'shop-failover-20240501T1234Z');
+
+      // Act
+      const result = await guard.check(failover);
+
+      // Assert
+      expect(result.proceed).toBe(true);
+      expect(ledger.claimOf('shop')?.arn).toBe(failover.executionId);
+    },
+  );
+
+  it('claims past a lease that expired, without asking whether its holder runs', async () => {
+    // Arrange
+    let now = NOW;
+    const { guard, workflows } = aGuard(() => now);
+    const old = await started(workflows, 'drill', 'forgotten-drill');
+    await guard.check(old);
+    now = new Date(NOW.getTime() + (RECOVERY_LEASE_SECONDS + 1) * 1000);
+    const failover = await started(workflows, 'failover', 'shop-failover-20240501T1234Z');
+
+    // Act
+    const result = await guard.check(failover);
+
+    // Assert
+    expect(result.proceed).toBe(true);
+  });
+
+  it.each([
+    [
+      'failover',
+      'dr',
+      /^DR already active: DR has served plan shop since 2024-05-01T11:00:00.000Z, by earlier; fail back/,
+    ],
+    ['drill', 'dr', /^DR already active: .*a drill would restore into the cluster serving traffic$/],
+    [
+      'failback',
+      'primary',
+      /^primary already active: the primary has served plan shop since .*nothing to fail back$/,
+    ],
+  ] as const)('does not run a %s while %s is active, and frees the plan', async (workflow, side, reason) => {
+    // Arrange
+    const { guard, workflows, ledger } = aGuard();
+    await ledger.recordActiveSide('shop', {
+      side,
+      since: '2024-05-01T11:00:00.000Z',
+      executionName: 'earlier',
     });
+    const run = await started(workflows, workflow, `shop-${workflow}-1`);
+
+    // Act
+    const result = await guard.check(run);
+
+    // Assert
+    expect(result.proceed).toBe(false);
+    expect(result.notRun?.reason).toMatch(reason);
+    expect(result.notRun?.holder).toBeUndefined();
+    expect(ledger.claimOf('shop')).toBeUndefined();
+  });
+
+  it('does not run a failback when no failover was ever recorded', async () => {
+    // Arrange
+    const { guard, workflows } = aGuard();
+    const failback = await started(workflows, 'failback', 'shop-failback-1');
+
+    // Act
+    const result = await guard.check(failback);
+
+    // Assert
+    expect(result.notRun?.reason).toBe(
+      'primary already active: the primary has served plan shop (no failover was ever recorded); there is nothing to fail back',
+    );
+  });
+
+  it('lets a failback proceed while DR serves', async () => {
+    // Arrange
+    const { guard, workflows, ledger } = aGuard();
+    await ledger.recordActiveSide('shop', {
+      side: 'dr',
+      since: '2024-05-01T11:00:00.000Z',
+      executionName: 'f',
+    });
+    const failback = await started(workflows, 'failback', 'shop-failback-1');
+
+    // Act
+    const result = await guard.check(failback);
+
+    // Assert
+    expect(result.proceed).toBe(true);
+  });
+
+  it('refuses bad input before it claims anything', async () => {
+    // Arrange
+    const { guard, workflows, ledger } = aGuard();
+    const failover = await started(workflows, 'failover', 'shop-failover-1', { planName: 'other' });
+
+    // Act
+    const attempt = guard.check(failover);
+
+    // Assert
+    await expect(attempt).rejects.toThrow(InvalidExecutionInputError);
+    expect(ledger.claimOf('shop')).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxMetrics } from '../../sandbox/aws/sandbox-metrics.ts';
 import { SandboxNotifier } from '../../sandbox/aws/sandbox-notifier.ts';
+import { SandboxRecoveryLedger } from '../../sandbox/aws/sandbox-recovery-ledger.ts';
 import { buildTimeline, formatDuration, RunReporter } from '../../src/failover/report.ts';
 import { timed } from '../../src/failover/timing.ts';
 import { aPlan } from './failover-fixtures.ts';
@@ -43,8 +44,20 @@ function failoverSteps() {
 function aReporter(now = new Date(at('12:41:10'))) {
   const metrics = new SandboxMetrics();
   const notifier = new SandboxNotifier();
-  const reporter = new RunReporter({ plan, metrics, notifier, now: () => now });
-  return { reporter, metrics, notifier };
+  const ledger = new SandboxRecoveryLedger();
+  const reporter = new RunReporter({ plan, metrics, notifier, ledger, now: () => now });
+  return { reporter, metrics, notifier, ledger };
+}
+
+const ARN = 'arn:aws:states:eu-central-1:111122223333:execution:shop-failover:shop-failover-20240501T1234Z';
+
+async function claimFor(ledger: SandboxRecoveryLedger, arn = ARN) {
+  await ledger.claim({
+    plan: 'shop',
+    execution: { name: arn.split(':').at(-1) ?? '', arn, workflow: 'failover', startedAt: at('12:35:00') },
+    leaseSeconds: 3600,
+    now: new Date(at('12:35:00')),
+  });
 }
 
 describe('RunReporter', () => {
@@ -107,6 +120,111 @@ describe('RunReporter', () => {
       metrics.published.find((m) => m.name === 'StepDurationSeconds' && m.dimensions.Step === 'capacity')
         ?.value,
     ).toBe(92);
+  });
+
+  it('reports a run the guard did not let proceed as not run, never as failed, and frees no one', async () => {
+    // Arrange
+    const { reporter, metrics, notifier, ledger } = aReporter();
+    const holder = ARN.replace('T1234Z', 'T1230Z');
+    await claimFor(ledger, holder);
+    const reason =
+      'failover shop-failover-20240501T1230Z is recovering plan shop; one recovery runs at a time';
+
+    // Act
+    const report = await reporter.report({
+      workflow: 'failover',
+      outcome: 'NotRun',
+      executionName: 'shop-failover-20240501T1234Z',
+      executionStartTime: at('12:35:00'),
+      executionId: ARN,
+      steps: {
+        guard: step('12:35:00', '12:35:01', {
+          proceed: false,
+          notRun: { reason, holder: { name: 'shop-failover-20240501T1230Z', arn: holder } },
+        }),
+      },
+    });
+
+    // Assert
+    expect(report).toMatchObject({
+      outcome: 'NotRun',
+      notRun: { reason, holder: 'shop-failover-20240501T1230Z' },
+      summary: `eks-dr shop: failover not run: ${reason}`,
+    });
+    expect(report.rto).toBeUndefined();
+    expect(report.error).toBeUndefined();
+    expect(notifier.sent[0]?.message).toContain(`Not run: ${reason}`);
+    expect(notifier.sent[0]?.message).not.toMatch(/failed/i);
+    expect(metrics.values('WorkflowFailed')).toEqual([0]);
+    expect(metrics.values('WorkflowSucceeded')).toEqual([0]);
+    expect(metrics.values('WorkflowNotRun')).toEqual([1]);
+    expect(metrics.values('RtoSeconds')).toEqual([]);
+    expect(ledger.claimOf('shop')?.arn).toBe(holder);
+  });
+
+  it.each(['Succeeded', 'Failed'] as const)('releases the claim of a failover that %s', async (outcome) => {
+    // Arrange
+    const { reporter, ledger } = aReporter();
+    await claimFor(ledger);
+
+    // Act
+    await reporter.report({
+      workflow: 'failover',
+      outcome,
+      executionName: 'shop-failover-20240501T1234Z',
+      executionStartTime: at('12:35:00'),
+      executionId: ARN,
+      steps: failoverSteps(),
+    });
+
+    // Assert
+    expect(ledger.claimOf('shop')).toBeUndefined();
+    // The DNS step recorded the side; the report does not record it again.
+    expect(await ledger.activeSide('shop')).toMatchObject({ side: 'primary', since: null });
+  });
+
+  it.each([
+    ['failover', 'dr'],
+    ['failback', 'primary'],
+  ] as const)(
+    'records the side a %s without DNS records moved to, before it releases',
+    async (workflow, side) => {
+      // Arrange
+      const { reporter, ledger } = aReporter();
+      await claimFor(ledger);
+      const { dns: _dns, dnsStatus: _status, ...steps } = failoverSteps();
+
+      // Act
+      await reporter.report({
+        workflow,
+        outcome: 'Succeeded',
+        executionName: 'shop-failover-20240501T1234Z',
+        executionStartTime: at('12:35:00'),
+        executionId: ARN,
+        steps,
+      });
+
+      // Assert
+      expect(await ledger.activeSide('shop')).toEqual({
+        side,
+        since: at('12:41:10.000'),
+        executionName: 'shop-failover-20240501T1234Z',
+      });
+      expect(ledger.claimOf('shop')).toBeUndefined();
+    },
+  );
+
+  it('never records a side for a drill or a failed failover', async () => {
+    // Arrange
+    const { reporter, ledger } = aReporter();
+    const base = { executionName: 'x', executionStartTime: at('12:35:00'), executionId: ARN, steps: {} };
+
+    // Act
+    await reporter.report({ ...base, workflow: 'drill', outcome: 'Succeeded' });
+    await reporter.report({ ...base, workflow: 'failover', outcome: 'Failed' });
+
+    // Assert
+    expect(await ledger.activeSide('shop')).toMatchObject({ side: 'primary', since: null });
   });
 
   it('reports a failure with the cause, RTO breached and measured to the report time', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxNotifier } from '../../sandbox/aws/sandbox-notifier.ts';
+import { SandboxRecoveryLedger } from '../../sandbox/aws/sandbox-recovery-ledger.ts';
 import { InvalidTriggerEventError } from '../../src/failover/errors.ts';
 import { decideTrigger, Trigger } from '../../src/failover/trigger.ts';
 import { aPlan, BACKUP_ARN, FAILOVER_ARN, InMemoryWorkflows } from './failover-fixtures.ts';
@@ -152,13 +153,15 @@ describe('Trigger', () => {
   function aTrigger(plan = autoPlan()) {
     const workflows = new InMemoryWorkflows();
     const notifier = new SandboxNotifier();
+    const ledger = new SandboxRecoveryLedger();
     const trigger = new Trigger({
       plan,
       workflows,
       notifier,
+      ledger,
       stateMachines: { backup: BACKUP_ARN, failover: FAILOVER_ARN },
     });
-    return { trigger, workflows, notifier };
+    return { trigger, workflows, notifier, ledger };
   }
 
   it('starts one failover for the same alarm event delivered twice', async () => {
@@ -269,5 +272,49 @@ describe('Trigger', () => {
     expect(outcome).toMatchObject({ started: false, duplicate: false, notified: false });
     expect(workflows.startCalls).toBe(0);
     expect(notifier.sent).toHaveLength(0);
+  });
+
+  it('starts nothing after a completed failover, saying DR already serves and since when', async () => {
+    // Arrange
+    const { trigger, workflows, notifier, ledger } = aTrigger();
+    await ledger.recordActiveSide('shop', {
+      side: 'dr',
+      since: '2024-05-01T11:02:00.000Z',
+      executionName: 'shop-failover-20240501T1040Z',
+    });
+
+    // Act
+    const outcome = await trigger.handle(alarmEvent('ALARM'));
+
+    // Assert
+    expect(outcome).toMatchObject({ started: false, duplicate: false, notified: false });
+    expect(outcome.started === false && !outcome.duplicate && outcome.reason).toBe(
+      'alarm shop-5xx-high (eu-west-1) in ALARM: DR already active: DR has served plan shop since 2024-05-01T11:02:00.000Z, by shop-failover-20240501T1040Z; fail back before failing over again',
+    );
+    expect(workflows.startCalls).toBe(0);
+    expect(notifier.sent).toHaveLength(0);
+  });
+
+  it('starts the backup schedule and failovers again once failback recorded the primary', async () => {
+    // Arrange
+    const { trigger, ledger } = aTrigger();
+    await ledger.recordActiveSide('shop', {
+      side: 'dr',
+      since: '2024-05-01T11:02:00.000Z',
+      executionName: 'f',
+    });
+    const backup = await trigger.handle(scheduledEvent());
+    await ledger.recordActiveSide('shop', {
+      side: 'primary',
+      since: '2024-05-01T12:00:00.000Z',
+      executionName: 'b',
+    });
+
+    // Act
+    const failover = await trigger.handle(alarmEvent('ALARM'));
+
+    // Assert
+    expect(backup).toMatchObject({ started: true, workflow: 'backup' });
+    expect(failover).toMatchObject({ started: true, workflow: 'failover' });
   });
 });

@@ -21,6 +21,7 @@ import { createHandler as workloadsReady } from '../../functions/workloads-ready
 import { SandboxClock } from '../../sandbox/aws/sandbox-clock.ts';
 import { SandboxMetrics } from '../../sandbox/aws/sandbox-metrics.ts';
 import { SandboxNotifier } from '../../sandbox/aws/sandbox-notifier.ts';
+import { SandboxRecoveryLedger } from '../../sandbox/aws/sandbox-recovery-ledger.ts';
 import { SandboxRoute53 } from '../../sandbox/aws/sandbox-route53.ts';
 import {
   aPlan,
@@ -71,6 +72,7 @@ function standIns() {
     notifier: new SandboxNotifier(),
     metrics: new SandboxMetrics(),
     workflows: new InMemoryWorkflows(),
+    ledger: new SandboxRecoveryLedger(),
     probe: {
       probe: async (url: string) => {
         probes.push(url);
@@ -81,7 +83,7 @@ function standIns() {
     stateMachineArn: (workflow: string) =>
       ({ failover: FAILOVER_ARN, failback: FAILBACK_ARN, drill: DRILL_ARN })[workflow] ?? 'arn:none',
   } as unknown as FunctionDependencies;
-  return { deps, route53, probes, clock };
+  return { deps, route53, probes, clock, ledger: deps.ledger as SandboxRecoveryLedger };
 }
 
 describe('input validation', () => {
@@ -197,6 +199,7 @@ describe('answers', () => {
 
     // Assert
     expect(settings).toMatchObject({
+      proceed: true,
       workflow: 'failover',
       approvalRequired: true,
       dnsCutover: true,
@@ -208,7 +211,7 @@ describe('answers', () => {
 
   it('Dns cutover answers the change id and the previous records; status answers insync', async () => {
     // Arrange
-    const { deps, route53 } = standIns();
+    const { deps, route53, ledger } = standIns();
     const handler = dns(deps);
 
     // Act
@@ -224,6 +227,11 @@ describe('answers', () => {
     ]);
     expect(route53.records(ZONE)[0]?.values).toEqual(['198.51.100.10']);
     expect(status).toMatchObject({ insync: false, status: 'PENDING', changeId: change.changeId });
+    expect(await ledger.activeSide('shop')).toEqual({
+      side: 'dr',
+      since: '2026-03-01T12:00:00.000Z',
+      executionName: 'shop-failover-1',
+    });
   });
 
   it('Health probes the plan URL the configured number of times', async () => {
@@ -269,6 +277,42 @@ describe('answers', () => {
       error: { name: 'HealthCheckFailedError', message: 'health check failed: HTTP 503' },
     });
     expect((deps.metrics as SandboxMetrics).values('WorkflowFailed', 'shop')).toEqual([1]);
+  });
+
+  it("Report releases this execution's claim at the end of a recovery, and only its own", async () => {
+    // Arrange
+    const { deps, ledger } = standIns();
+    const mine = `${FAILOVER_ARN}:shop-failover-1`;
+    const claim = (arn: string, name: string) =>
+      ledger.claim({
+        plan: 'shop',
+        execution: { name, arn, workflow: 'failover', startedAt: BASE.executionStartTime },
+        leaseSeconds: 3600,
+        now: new Date('2026-03-01T12:00:00Z'),
+      });
+    await claim(mine, 'shop-failover-1');
+
+    // Act
+    await report(deps)({ ...BASE, workflow: 'failover', outcome: 'Failed', executionId: mine, error: {} });
+    await claim(`${FAILOVER_ARN}:other`, 'other');
+    const notRun = await report(deps)({
+      ...BASE,
+      workflow: 'failover',
+      outcome: 'NotRun',
+      executionId: mine,
+      steps: {
+        guard: { result: { proceed: false, notRun: { reason: 'failover other is recovering plan shop' } } },
+      },
+    });
+
+    // Assert
+    expect(ledger.claimOf('shop')?.name).toBe('other');
+    expect(notRun).toMatchObject({
+      outcome: 'NotRun',
+      notRun: { reason: 'failover other is recovering plan shop' },
+    });
+    expect((deps.metrics as SandboxMetrics).values('WorkflowFailed', 'shop')).toEqual([1, 0]);
+    expect((deps.metrics as SandboxMetrics).values('WorkflowNotRun', 'shop')).toEqual([0, 1]);
   });
 });
 

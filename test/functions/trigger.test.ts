@@ -4,6 +4,7 @@ import type { WorkflowKind } from '../../functions/shared/dependencies.ts';
 import { logger } from '../../functions/shared/powertools.ts';
 import { createHandler } from '../../functions/trigger.ts';
 import { SandboxNotifier } from '../../sandbox/aws/sandbox-notifier.ts';
+import { SandboxRecoveryLedger } from '../../sandbox/aws/sandbox-recovery-ledger.ts';
 import { InvalidTriggerEventError } from '../../src/failover/index.ts';
 import { alarmEvent, scheduledEvent } from '../e2e/events.ts';
 import { aPlan, BACKUP_ARN, FAILOVER_ARN, InMemoryWorkflows } from '../failover/failover-fixtures.ts';
@@ -26,6 +27,7 @@ function aTrigger(autoFailover = true) {
   const handler = createHandler({
     plan,
     workflows,
+    ledger: new SandboxRecoveryLedger(),
     notifier,
     now: () => new Date('2026-03-01T12:00:00Z'),
     stateMachineArn: (workflow) => ARNS[workflow],

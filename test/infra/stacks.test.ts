@@ -504,7 +504,7 @@ describe('DR stack', () => {
     // Act
     const scaling = capacity.find((s) => actionsOf(s).includes('eks:UpdateNodegroupConfig'));
     const change = dns.find((s) => actionsOf(s).includes('route53:ChangeResourceRecordSets'));
-    const list = guard.find((s) => actionsOf(s).includes('states:ListExecutions'));
+    const describe = guard.find((s) => actionsOf(s).includes('states:DescribeExecution'));
 
     // Assert
     expect(resourcesOf(scaling as TemplateStatement).map(flatten)).toEqual([
@@ -518,11 +518,97 @@ describe('DR stack', () => {
         'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME'],
       },
     });
-    expect(resourcesOf(list as TemplateStatement).map(flatten)).toEqual(
+    expect(resourcesOf(describe as TemplateStatement).map(flatten)).toEqual(
       ['failover', 'failback', 'drill'].map(
-        (w) => `arn:<AWS::Partition>:states:eu-central-1:<AWS::AccountId>:stateMachine:shop-eks-dr-${w}`,
+        (w) => `arn:<AWS::Partition>:states:eu-central-1:<AWS::AccountId>:execution:shop-eks-dr-${w}:*`,
       ),
     );
+    expect(guard.flatMap(actionsOf).filter((action) => action.startsWith('states:'))).toEqual([
+      'states:DescribeExecution',
+    ]);
+  });
+
+  it('keeps the recovery ledger in a retained, encrypted, on-demand table with point-in-time recovery', () => {
+    // Arrange
+    const tables = dr.findResources('AWS::DynamoDB::Table');
+
+    // Act
+    const [table] = Object.values(tables) as {
+      Properties: Record<string, unknown>;
+      DeletionPolicy?: string;
+    }[];
+
+    // Assert
+    expect(Object.keys(tables)).toHaveLength(1);
+    expect(table?.DeletionPolicy).toBe('Retain');
+    expect(table?.Properties).toMatchObject({
+      TableName: 'shop-eks-dr-recovery-ledger',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(Object.keys(primary.findResources('AWS::DynamoDB::Table'))).toEqual([]);
+  });
+
+  it('lets only the guard, trigger, DNS and report functions use the ledger, each only the items and actions it needs', () => {
+    // Arrange
+    const files = [
+      'trigger',
+      'guard',
+      'approval',
+      'select-backup',
+      'capacity',
+      'restore',
+      'workloads-ready',
+      'health',
+      'dns',
+      'report',
+      'snapshot',
+      'copy',
+    ];
+
+    // Act
+    const access = Object.fromEntries(
+      files.map((file) => [
+        file,
+        statementsOfRole(dr, file)
+          .filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')))
+          .map((statement) => {
+            const keys = (statement.Condition as Record<string, Record<string, string[]>>)[
+              'ForAllValues:StringEquals'
+            ];
+            return `${keys?.['dynamodb:LeadingKeys']?.join(',')} ${actionsOf(statement).join(',')}`;
+          }),
+      ]),
+    );
+    const env = (file: string) =>
+      (
+        dr.findResources('AWS::Lambda::Function')[functionId(dr, file)] as {
+          Properties: { Environment: { Variables: Record<string, unknown> } };
+        }
+      ).Properties.Environment.Variables.RECOVERY_LEDGER_TABLE;
+
+    // Assert
+    expect(access).toEqual({
+      trigger: ['shop#active-side dynamodb:GetItem'],
+      guard: [
+        'shop#claim dynamodb:GetItem,dynamodb:PutItem,dynamodb:DeleteItem',
+        'shop#active-side dynamodb:GetItem',
+      ],
+      approval: [],
+      'select-backup': [],
+      capacity: [],
+      restore: [],
+      'workloads-ready': [],
+      health: [],
+      dns: ['shop#active-side dynamodb:PutItem'],
+      report: ['shop#claim dynamodb:DeleteItem', 'shop#active-side dynamodb:PutItem'],
+      snapshot: [],
+      copy: [],
+    });
+    for (const file of ['trigger', 'guard', 'dns', 'report']) expect(env(file), file).toBeDefined();
+    expect(env('restore')).toBeUndefined();
   });
 
   it('lets only the restore role delete DR volumes, and only those tagged with the restore name', () => {

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type LocalFunction, runLocalWorkflow } from '../../sandbox/workflows/local-workflow-runner.ts';
+import { RECOVERY_LEASE_SECONDS } from '../../src/failover/recovery-rules.ts';
 import { placeholdersOf, readDefinition, workflowNames } from '../../src/workflows/definitions.ts';
 
 class HealthCheckFailedError extends Error {
@@ -51,7 +52,7 @@ function failoverFunctions(calls: string[], overrides: Partial<Record<string, Lo
       return answer(p);
     };
   return {
-    Guard: record('Guard', () => ({ approvalRequired: false, cleanup: false })),
+    Guard: record('Guard', () => ({ proceed: true, approvalRequired: false, cleanup: false })),
     Approval: record('Approval', () => ({ approvedBy: 'ops' })),
     SelectBackup: record('SelectBackup', () => ({ name: 'nightly-1' })),
     Capacity: record('Capacity', (p) =>
@@ -139,6 +140,73 @@ describe('workflow definitions', () => {
   });
 });
 
+describe('recovery workflows the guard does not let proceed', () => {
+  it.each(['failover', 'failback', 'drill'] as const)(
+    '%s reports not run with its execution ARN and succeeds, calling nothing else',
+    async (workflow) => {
+      // Arrange
+      const calls: string[] = [];
+      const reported: Payload[] = [];
+      const notRun = { reason: 'failover f1 is recovering plan shop' };
+      const functions = failoverFunctions(calls, {
+        Guard: async () => ({ proceed: false, notRun, approvalRequired: true }),
+        Report: async (payload) => {
+          reported.push(payload as Payload);
+          return { outcome: (payload as Payload).outcome };
+        },
+      });
+
+      // Act
+      const result = await runLocalWorkflow({ workflow, input: {}, functions, executionName: 'late' });
+
+      // Assert
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.output).toEqual({ outcome: 'NotRun' });
+      expect(calls).toEqual([]);
+      expect(reported).toHaveLength(1);
+      expect(reported[0]).toMatchObject({
+        workflow,
+        outcome: 'NotRun',
+        executionId: `arn:aws:states:eu-west-1:123456789012:execution:eks-dr-${workflow}:late`,
+        steps: { guard: { result: { proceed: false, notRun } } },
+      });
+    },
+  );
+
+  it.each(['failover', 'failback', 'drill'] as const)(
+    "%s ends before a recovery claim's lease could expire under it",
+    (workflow) => {
+      // Arrange
+      const definition = JSON.parse(readDefinition(workflow)) as { TimeoutSeconds?: number };
+
+      // Act
+      const timeout = definition.TimeoutSeconds ?? Number.POSITIVE_INFINITY;
+
+      // Assert
+      expect(timeout).toBeLessThan(RECOVERY_LEASE_SECONDS);
+    },
+  );
+
+  it.each(['failover', 'failback', 'drill'] as const)(
+    '%s hands its execution ARN to both reports, so the claim is released whatever the outcome',
+    (workflow) => {
+      // Arrange
+      const states = statesOf(workflow) as Record<
+        string,
+        { Parameters?: { Payload?: Record<string, unknown> } }
+      >;
+
+      // Act
+      const ids = ['Report', 'ReportFailure', 'ReportNotRun'].map(
+        (state) => states[state]?.Parameters?.Payload?.['executionId.$'],
+      );
+
+      // Assert
+      expect(ids).toEqual(['$$.Execution.Id', '$$.Execution.Id', '$$.Execution.Id']);
+    },
+  );
+});
+
 describe('failover workflow', () => {
   it('polls capacity, loops the restore on its continuation, then cuts DNS over and reports success', async () => {
     // Arrange
@@ -174,7 +242,7 @@ describe('failover workflow', () => {
     // Arrange
     const calls: string[] = [];
     const functions = failoverFunctions(calls, {
-      Guard: async () => ({ approvalRequired: true }),
+      Guard: async () => ({ proceed: true, approvalRequired: true }),
     });
 
     // Act
@@ -280,7 +348,7 @@ describe('drill, failback and backup workflows', () => {
     // Arrange
     const calls: string[] = [];
     const functions = failoverFunctions(calls, {
-      Guard: async () => ({ approvalRequired: false, cleanup: true }),
+      Guard: async () => ({ proceed: true, approvalRequired: false, cleanup: true }),
     });
 
     // Act

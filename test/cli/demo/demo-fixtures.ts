@@ -192,7 +192,7 @@ export async function runScriptedFailover(options: ScriptedFailoverOptions = {})
       () => 0.3,
       () => {
         guardAt ??= clock.nowMs();
-        return { approvalRequired: false, cleanup: false };
+        return { proceed: true, approvalRequired: false, cleanup: false };
       },
     ),
     SelectBackup: stamped(

@@ -119,6 +119,30 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('class="rto-window not-met"');
   });
 
+  it('says a run the guard did not let proceed was not run, never that it failed', () => {
+    // Arrange
+    const data = aFailoverData();
+    const reason = 'DR already active: DR has served plan shop since 2026-03-01T11:00:00.000Z, by f1';
+    const { rto: _rto, rpo: _rpo, restore: _restore, dns: _dns, ...rest } = data.report;
+    data.report = {
+      ...rest,
+      outcome: 'NotRun',
+      notRun: { reason },
+      summary: `eks-dr shop: failover not run: ${reason}`,
+    };
+
+    // Act
+    const html = renderHtmlReport(data);
+
+    // Assert
+    expect(html).toMatch(/<span id="outcome" class="badge muted">Not run<\/span>/);
+    expect(html).toContain(
+      `<section id="not-run" class="callout muted"><h2>Not run</h2><p>not run: ${reason}</p>`,
+    );
+    expect(html).not.toContain('id="failure"');
+    expect(html).not.toContain('class="badge bad"');
+  });
+
   it('works from the report alone, with resources from its byResource totals', () => {
     // Arrange
     const { report } = aFailoverData();
