@@ -67,16 +67,24 @@ export class SandboxClock {
     });
   }
 
-  /** Runs `fn` after `modelledMs` of modelled time; returns a function that cancels it. */
+  /**
+   * Runs `fn` after `modelledMs` of modelled time; returns a function that cancels it. A timer may fire a
+   * fraction of a millisecond before performance.now() says its time has come (libuv rounds to whole
+   * milliseconds of its own loop clock), which scaled up is tens of modelled milliseconds early: it waits on.
+   */
   schedule(modelledMs: number, fn: () => void): () => void {
-    const timer = setTimeout(
-      () => {
+    const due = this.nowMs() + Math.max(0, modelledMs);
+    let timer: NodeJS.Timeout;
+    const arm = (realMs: number) => {
+      timer = setTimeout(() => {
         this.#timers.delete(timer);
-        fn();
-      },
-      Math.max(0, this.toRealMs(modelledMs)),
-    );
-    this.#timers.add(timer);
+        const early = due - this.nowMs();
+        if (early > 0) arm(Math.max(1, Math.ceil(this.toRealMs(early))));
+        else fn();
+      }, realMs);
+      this.#timers.add(timer);
+    };
+    arm(Math.max(0, this.toRealMs(modelledMs)));
     return () => {
       clearTimeout(timer);
       this.#timers.delete(timer);

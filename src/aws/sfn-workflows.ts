@@ -10,10 +10,10 @@ import {
 import {
   ExecutionAlreadyRunningError,
   type ExecutionDetails,
+  ExecutionInputRejectedError,
   ExecutionNotFoundError,
   type ExecutionStatus,
   type ExecutionSummary,
-  InvalidExecutionInputError,
   InvalidExecutionNameError,
   InvalidWorkflowArnError,
   type StartedExecution,
@@ -66,7 +66,7 @@ export class SfnWorkflows implements WorkflowStarter {
         case 'InvalidName':
           throw new InvalidExecutionNameError(name, errorMessage(error), { cause: error });
         case 'InvalidExecutionInput':
-          throw new InvalidExecutionInputError(name, errorMessage(error), { cause: error });
+          throw new ExecutionInputRejectedError(name, errorMessage(error), { cause: error });
         default:
           throw unexpectedAwsError('Step Functions', 'StartExecution', stateMachineArn, error);
       }
@@ -147,12 +147,12 @@ function serialiseInput(name: string, input: unknown): string {
       body = input;
     } else body = JSON.stringify(input ?? {});
   } catch (error) {
-    throw new InvalidExecutionInputError(name, 'is not JSON', { cause: error });
+    throw new ExecutionInputRejectedError(name, 'is not JSON', { cause: error });
   }
-  if (body === undefined) throw new InvalidExecutionInputError(name, 'cannot be serialised to JSON');
+  if (body === undefined) throw new ExecutionInputRejectedError(name, 'cannot be serialised to JSON');
   const bytes = Buffer.byteLength(body);
   if (bytes > MAX_EXECUTION_INPUT_BYTES) {
-    throw new InvalidExecutionInputError(
+    throw new ExecutionInputRejectedError(
       name,
       `${bytes} bytes exceed Step Functions' ${MAX_EXECUTION_INPUT_BYTES}`,
     );

@@ -68,8 +68,8 @@ describe('SfnWorkflows', () => {
     ['a name with a space', MACHINE, 'fail over', {}, 'InvalidExecutionNameError'],
     ['a name of 81 characters', MACHINE, 'x'.repeat(81), {}, 'InvalidExecutionNameError'],
     ['a state machine ARN that is not one', 'eks-dr-failover', 'ok', {}, 'InvalidWorkflowArnError'],
-    ['input that is not JSON', MACHINE, 'ok', '{not json', 'InvalidExecutionInputError'],
-    ['input above 256 KiB', MACHINE, 'ok', { blob: 'x'.repeat(256 * 1024) }, 'InvalidExecutionInputError'],
+    ['input that is not JSON', MACHINE, 'ok', '{not json', 'ExecutionInputRejectedError'],
+    ['input above 256 KiB', MACHINE, 'ok', { blob: 'x'.repeat(256 * 1024) }, 'ExecutionInputRejectedError'],
   ])('rejects %s before calling Step Functions', async (_label, machine, name, input, errorName) => {
     // Arrange
     const workflows = new SfnWorkflows(new SFNClient({}));

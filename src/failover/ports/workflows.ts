@@ -108,14 +108,14 @@ export class StateMachineNotFoundError extends Error {
 }
 
 /** Execution input Step Functions would refuse (not JSON, or above its 256 KiB limit). */
-export class InvalidExecutionInputError extends Error {
+export class ExecutionInputRejectedError extends Error {
   constructor(
     readonly executionName: string,
     detail: string,
     options: FailoverErrorOptions = {},
   ) {
     super(`input of execution ${JSON.stringify(executionName)}: ${detail}`, options);
-    this.name = 'InvalidExecutionInputError';
+    this.name = 'ExecutionInputRejectedError';
   }
 }
 
