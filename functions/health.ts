@@ -1,4 +1,4 @@
-// The gate in front of DNS: the recovered side answers its health check, several times in a row.
+// The gate in front of DNS: the side DNS moves to answers its own health check, several times in a row.
 import {
   fetchHttpProbe,
   HealthGate,
@@ -22,7 +22,9 @@ export function createHandler(
     const request = parseInput('Health', healthInput, event);
     return inRun('health', runKeys(request, deps.plan.name), () => {
       const gate = new HealthGate({
-        healthCheck: deps.plan.healthCheck,
+        // A failover's gate probes DR, a failback's the primary: each side answers its own check.
+        healthCheck: deps.plan.healthCheck?.[request.side],
+        section: `healthCheck.${request.side}`,
         probe: deps.probe,
         route53: deps.healthChecks,
         intervalMs: deps.tuning?.healthIntervalMs ?? 1000,

@@ -60,10 +60,10 @@ export function createHandler(
         return report;
       }
       const guard = stepResult(steps, 'guard');
-      const options = restore.recoveryRestoreOptions(deps.plan, side, guard, overrideSkipped);
+      const target = { backupName: request.backup.name, restoreId: request.executionName, guard };
+      const job = restore.recoveryRestoreRequest(deps.plan, side, target, overrideSkipped);
       // The deadline is real time: it is the Lambda's own timeout that must not be hit.
       const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - margin : undefined;
-      const job = { backupName: request.backup.name, restoreId: request.executionName, options };
       return timed(deps.now, () => dr.chunk(job, request.continuation, deadline));
     });
   };

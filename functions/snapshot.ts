@@ -1,5 +1,6 @@
 // Snapshot of one side's cluster into its bucket, named after the execution; then EBS snapshots of the
-// persistent volumes it archived, whose progress the workflow polls through the volumes function.
+// persistent volumes it archived (the primary's for a backup, DR's for a failback), whose progress the
+// workflow polls through the volumes function.
 import { backupOnce } from '../src/backup/backup-service.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
 import * as z from '../src/util/zod.ts';
@@ -11,7 +12,7 @@ import { backupNameFor } from './shared/backup-name.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import { envelopeSchema, parseInput, runKeys, sideSchema } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
-import { clusterNameOf, regionOf } from './shared/sides.ts';
+import { clusterNameOf, otherSide, regionOf } from './shared/sides.ts';
 import { volumeBackupper } from './shared/volume-use-cases.ts';
 
 const snapshotInput = z.extend(envelopeSchema, { side: sideSchema });
@@ -47,12 +48,11 @@ export function createHandler(
           { store, connect: () => deps.cluster(side), now: deps.now },
           { name, clusterName, filters: deps.plan.backup.filters, sourceRegion },
         );
-        // EBS snapshots of the PVs as archived, copied to DR by the backup workflow; none of a DR failback's.
-        const pvs = deps.plan.volumes.enabled && side === 'primary' ? await backup.persistentVolumes() : [];
+        // EBS snapshots of the PVs as archived, copied to the other side: DR's data goes home on failback.
+        const pvs = deps.plan.volumes.enabled ? await backup.persistentVolumes() : [];
+        const backupper = volumeBackupper(deps, { from: side, to: otherSide(side) });
         const volumes =
-          pvs.length > 0
-            ? await volumeBackupper(deps).startSnapshots(name, findEbsVolumes(pvs).volumes)
-            : null;
+          pvs.length > 0 ? await backupper.startSnapshots(name, findEbsVolumes(pvs).volumes) : null;
         return {
           name,
           createdAt: backup.manifest.created,

@@ -1,4 +1,5 @@
-// The backup workflow's EBS steps: are the snapshots done, start their copies to DR, are the copies done.
+// The EBS steps of the backup and failback workflows: are the snapshots done, start their copies to the other
+// side, are the copies done. `from`/`to` name the direction: primary → DR unless the step says otherwise.
 
 import type { VolumeSnapshotRecord } from '../src/archive/index.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
@@ -14,22 +15,28 @@ import {
 import { volumeSnapshotsOf } from './shared/aws/ec2.ts';
 import { backupNameFor } from './shared/backup-name.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
-import { envelopeSchema, parseInput, runKeys, stepResult } from './shared/envelope.ts';
+import { envelopeSchema, parseInput, runKeys, sideSchema, stepResult } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
-import { volumeBackupper } from './shared/volume-use-cases.ts';
+import { copyKeyOf, volumeBackupper } from './shared/volume-use-cases.ts';
 
-const volumesInput = z.discriminatedUnion('action', [
-  z.extend(envelopeSchema, { action: z.literal('checkSnapshots'), volumes: snapshotBatchSchema }),
-  z.extend(envelopeSchema, { action: z.literal('startCopies'), volumes: snapshotRecordsSchema }),
-  z.extend(envelopeSchema, { action: z.literal('checkCopies'), volumes: copyBatchSchema }),
-]);
+const step = z.extend(envelopeSchema, {
+  from: z._default(sideSchema, 'primary'),
+  to: z._default(sideSchema, 'dr'),
+});
+const volumesInput = z
+  .discriminatedUnion('action', [
+    z.extend(step, { action: z.literal('checkSnapshots'), volumes: snapshotBatchSchema }),
+    z.extend(step, { action: z.literal('startCopies'), volumes: snapshotRecordsSchema }),
+    z.extend(step, { action: z.literal('checkCopies'), volumes: copyBatchSchema }),
+  ])
+  .check(z.refine((r) => r.from !== r.to, { path: ['to'], message: 'must differ from from' }));
 
 /** One volume step's answer: `volumes` is what the next step of the loop takes. */
 export interface VolumesAnswer {
   done: boolean;
   volumes: SnapshotBatch | CopyBatch | VolumeSnapshotRecord[];
   progress?: WaitProgress;
-  /** checkCopies, once done: every record with its completed DR copy, for the DR manifest. */
+  /** checkCopies, once done: every record with its completed copy, for the destination's manifest. */
   records?: VolumeSnapshotRecord[];
 }
 
@@ -40,7 +47,7 @@ export function createHandler(
   return async (event) => {
     const request = parseInput('Volumes', volumesInput, event);
     return inRun(`volumes ${request.action}`, runKeys(request, deps.plan.name), () => {
-      const backupper = volumeBackupper(deps);
+      const backupper = volumeBackupper(deps, request);
       return timed(deps.now, async (): Promise<VolumesAnswer> => {
         if (request.action === 'checkSnapshots') {
           const check = await backupper.checkSnapshots(request.volumes);
@@ -54,7 +61,7 @@ export function createHandler(
             backupName: String(
               stepResult(request.steps, 'snapshot')?.name ?? backupNameFor(request.executionName),
             ),
-            drKmsKeyId: deps.plan.volumes.drKmsKeyArn ?? deps.plan.dr.kmsKeyArn ?? 'alias/aws/ebs',
+            kmsKeyId: copyKeyOf(deps, request.to),
           });
           return { done: false, volumes: batch };
         }

@@ -11,3 +11,8 @@ export function regionOf(plan: DrPlan, side: Side): string {
 export function clusterNameOf(plan: DrPlan, side: Side): string {
   return side === 'primary' ? plan.primary.clusterName : plan.dr.clusterName;
 }
+
+/** The side a run copies to from `side`. */
+export function otherSide(side: Side): Side {
+  return side === 'primary' ? 'dr' : 'primary';
+}

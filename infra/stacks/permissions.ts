@@ -167,12 +167,18 @@ function route53Arn(stack: Stack, resource: string, name: string): string {
 
 /** Reading a Route 53 health check's status for the health gate, when the plan uses one. */
 export function healthCheckStatus(stack: Stack, plan: DrPlan): iam.PolicyStatement[] {
-  const id = plan.healthCheck?.route53HealthCheckId;
-  if (id === undefined) return [];
+  const ids = [
+    ...new Set(
+      [plan.healthCheck?.primary?.route53HealthCheckId, plan.healthCheck?.dr?.route53HealthCheckId].filter(
+        (id) => id !== undefined,
+      ),
+    ),
+  ];
+  if (ids.length === 0) return [];
   return [
     new iam.PolicyStatement({
       actions: ['route53:GetHealthCheckStatus'],
-      resources: [route53Arn(stack, 'healthcheck', id)],
+      resources: ids.map((id) => route53Arn(stack, 'healthcheck', id)),
     }),
   ];
 }

@@ -19,8 +19,10 @@ export interface HealthGateResult {
 
 /** Collaborators of HealthGate. */
 export interface HealthGateDependencies {
-  /** The plan's health check (undefined when the plan has none: the gate then refuses). */
+  /** The plan's health check of the side DNS moves to (undefined when it has none: the gate then refuses). */
   healthCheck: HealthCheckPlan | undefined;
+  /** Where the plan keeps that check, for messages. @default 'healthCheck' */
+  section?: string;
   probe: HttpProbe;
   route53: HealthCheckStatusReader;
   /**
@@ -45,15 +47,13 @@ export class HealthGate {
   /** `{ healthy: true, ... }`, or HealthCheckFailedError with the observed status or error. */
   async check(): Promise<HealthGateResult> {
     const plan = this.#deps.healthCheck;
+    const section = this.#deps.section ?? 'healthCheck';
     if (plan === undefined) {
-      throw new PlanSectionMissingError(
-        'healthCheck',
-        'the plan has no health check, so DNS cannot move safely',
-      );
+      throw new PlanSectionMissingError(section, 'the plan has no health check, so DNS cannot move safely');
     }
     if (plan.route53HealthCheckId !== undefined) return this.#route53(plan.route53HealthCheckId);
     if (plan.url !== undefined) return this.#http(plan, plan.url);
-    throw new PlanSectionMissingError('healthCheck', 'expected url or route53HealthCheckId');
+    throw new PlanSectionMissingError(section, 'expected url or route53HealthCheckId');
   }
 
   async #http(plan: HealthCheckPlan, url: string): Promise<HealthGateResult> {

@@ -51,6 +51,7 @@ export const PLAN_DEFAULTS = {
   retentionCount: 24,
   retentionMaxAgeDays: 7,
   existingResourcePolicy: 'none',
+  failbackExistingResourcePolicy: 'update',
   autoFailover: false,
   approvalRequired: true,
   recordTtlSeconds: 60,
@@ -316,6 +317,8 @@ const volumesSchema = z.strictObject({
   availabilityZoneMapping: z._default(z.record(z.string(), z.string()), {}),
   /** Encrypts the snapshot copies and volumes in the DR region; defaults to dr.kmsKeyArn, then aws/ebs. */
   drKmsKeyArn: z.optional(kmsKeyArn),
+  /** Encrypts a failback's snapshot copies and volumes in the primary region; defaults to primary.kmsKeyArn, then aws/ebs. */
+  primaryKmsKeyArn: z.optional(kmsKeyArn),
 });
 
 const aliasSchema = z.strictObject({
@@ -423,9 +426,9 @@ const dnsSchema = z
 const STATUS_RULE = 'expected an HTTP status code from 100 to 599';
 const TIMEOUT_RULE = 'expected whole seconds from 1 to 60';
 
-const healthCheckSchema = z
+const sideHealthCheckSchema = z
   .strictObject({
-    /** Checked directly against the DR side before DNS moves, so it must reach DR without the record. */
+    /** Checked directly against the side DNS is about to move to, so it must reach that side without the record. */
     url: z.optional(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })),
     route53HealthCheckId: z.optional(checked(healthCheckIdProblem)),
     expectedStatus: z._default(
@@ -446,6 +449,46 @@ const healthCheckSchema = z
       }
     }),
   );
+
+/**
+ * The health gate of each side: `dr` before a failover moves DNS to DR, `primary` before a failback moves it
+ * back. One check without `primary`/`dr` (the older form) stands for both.
+ */
+const perSideHealthCheckSchema = z.strictObject({
+  primary: z.optional(sideHealthCheckSchema),
+  dr: z.optional(sideHealthCheckSchema),
+});
+type HealthChecksInput = z.input<typeof perSideHealthCheckSchema> | z.input<typeof sideHealthCheckSchema>;
+
+// The form is told by its keys rather than by a union, so a mistake in either form is reported at its field
+// (a union would only say "Invalid input").
+const healthCheckSchema = z.pipe(
+  z.custom<HealthChecksInput>((value) => isRecord(value), 'expected an object'),
+  z.transform((value, ctx): { primary?: SideHealthCheck; dr?: SideHealthCheck } => {
+    const perSide = isPerSideHealthCheck(value);
+    const result = (perSide ? perSideHealthCheckSchema : sideHealthCheckSchema).safeParse(value);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: value });
+      }
+      return {};
+    }
+    if (perSide) return result.data as { primary?: SideHealthCheck; dr?: SideHealthCheck };
+    const check = result.data as SideHealthCheck;
+    return { primary: check, dr: check };
+  }),
+);
+type SideHealthCheck = z.output<typeof sideHealthCheckSchema>;
+
+const failbackSchema = z.strictObject({
+  /** What a failback does with an object the primary already has: `update` brings DR's version home. */
+  existingResourcePolicy: z._default(
+    z.enum(existingResourcePolicies),
+    PLAN_DEFAULTS.failbackExistingResourcePolicy,
+  ),
+  /** Delete from the primary what was deleted in DR during the outage (else only reported). */
+  removeDeletedInDr: z._default(z.boolean(), false),
+});
 
 const alarmSchema = z.strictObject({
   name: checked(alarmNameProblem),
@@ -528,6 +571,7 @@ const planObjectSchema = z.strictObject({
   dns: z.optional(dnsSchema),
   healthCheck: z.optional(healthCheckSchema),
   failover: z.prefault(failoverSchema, {}),
+  failback: z.prefault(failbackSchema, {}),
   objectives: objectivesSchema,
   notification: z.prefault(notificationSchema, {}),
 });
@@ -538,6 +582,11 @@ type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } 
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// `{ primary, dr }` rather than one check standing for both (which has url or route53HealthCheckId).
+function isPerSideHealthCheck(value: unknown): boolean {
+  return isRecord(value) && !('url' in value) && !('route53HealthCheckId' in value);
 }
 
 /**
@@ -571,6 +620,7 @@ function crossFieldIssues(input: unknown): Issue[] {
     [['primary', 'kmsKeyArn'], plan.primary?.kmsKeyArn, primaryRegion],
     [['dr', 'kmsKeyArn'], plan.dr?.kmsKeyArn, drRegion],
     [['volumes', 'drKmsKeyArn'], plan.volumes?.drKmsKeyArn, drRegion],
+    [['volumes', 'primaryKmsKeyArn'], plan.volumes?.primaryKmsKeyArn, primaryRegion],
   ];
   for (const [path, value, keyRegion] of keys) {
     const arn = parseKmsKeyArn(value);
@@ -626,8 +676,18 @@ function crossFieldIssues(input: unknown): Issue[] {
   if (plan.dns !== undefined && plan.healthCheck === undefined) {
     issues.push({
       path: ['healthCheck'],
-      message: 'is required when dns is set: DNS only moves to a DR side that passed its health check',
+      message: 'is required when dns is set: DNS only moves to a side that passed its health check',
     });
+  } else if (plan.dns !== undefined && isRecord(plan.healthCheck)) {
+    const check = plan.healthCheck as Record<string, unknown>;
+    for (const side of ['primary', 'dr'] as const) {
+      if (isPerSideHealthCheck(check) && check[side] === undefined) {
+        issues.push({
+          path: ['healthCheck', side],
+          message: `is required when dns is set: DNS only moves to ${side === 'dr' ? 'DR' : 'the primary'} once it passed its health check`,
+        });
+      }
+    }
   }
 
   const schedule = scheduleOrUndefined(plan.backup?.schedule);
@@ -700,8 +760,10 @@ export type DnsPlan = NonNullable<DrPlan['dns']>;
 export type DnsRecordPlan = DnsPlan['records'][number];
 /** One side (primary or DR) of a record. */
 export type DnsRecordTarget = DnsRecordPlan['primary'];
-/** The health gate in front of the DNS cutover. */
-export type HealthCheckPlan = NonNullable<DrPlan['healthCheck']>;
+/** The health gates in front of the DNS cutover, one per side. */
+export type HealthChecksPlan = NonNullable<DrPlan['healthCheck']>;
+/** The health gate of one side. */
+export type HealthCheckPlan = SideHealthCheck;
 /** A CloudWatch alarm that triggers failover, with its region resolved. */
 export type FailoverAlarm = DrPlan['failover']['alarms'][number];
 

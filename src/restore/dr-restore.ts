@@ -1,6 +1,7 @@
 // The restore a recovery workflow runs: a backup restored into one side's cluster in chunks that each stop
-// before a deadline and hand back a DrRestoreState, which the workflow loops on. Into DR, the EBS volumes
-// are first made from the snapshot copies and the PVs pointed at them. What the restore created is kept in
+// before a deadline and hand back a DrRestoreState, which the workflow loops on. The EBS volumes are first
+// made from the snapshot copies in the target region (DR, or the primary on failback) and the PVs pointed at
+// them. What the restore created is kept in
 // the state and the answers, so a drill's cleanup removes exactly that.
 import type { BackupStore } from '../archive/backup-store.ts';
 import type { ClusterClient } from '../kube/cluster-client.ts';
@@ -10,8 +11,9 @@ import { findEbsVolumes } from '../volumes/ebs-volumes.ts';
 import { persistentVolumesOf } from '../volumes/persistent-volumes.ts';
 import type { Clock, Sleep } from '../volumes/ports.ts';
 import { type RestoreVolumesOptions, sourceZonesOf, type VolumeRestorer } from '../volumes/volume-restore.ts';
+import { type DeletedInDrMode, type DeletedInDrReport, settleDeletedInDr } from './deleted-in-dr.ts';
 import { RestoreFailedError, RestoreStalledError } from './errors.ts';
-import type { RestoreOptions, VolumeMapping } from './options.ts';
+import { type RestoreOptions, recoveryRestoreOptions, type VolumeMapping } from './options.ts';
 import { Restorer } from './restorer.ts';
 import {
   type DrRestoreState,
@@ -28,29 +30,31 @@ export const CLEANUP_VOLUME_WAIT_MS = 5 * 60_000;
 /** Failures a chunk's answer names (a Step Functions payload stays small); `counts.failed` has them all. */
 export const MAX_ANSWERED_FAILURES = 20;
 
-/** The DR volumes of a restore: who makes and deletes them, where, and how often to look. */
+/** The volumes of a restore: who makes and deletes them, in which region, where, and how often to look. */
 export interface DrVolumes {
   restorer: Pick<VolumeRestorer, 'startVolumes' | 'checkVolumes' | 'deleteVolumes'>;
   /** Where and how they are made; each PV's source zone is read from the backup. */
   options: Omit<RestoreVolumesOptions, 'sourceZones'>;
-  /** The DR region, written into the restored PVs' region labels and node affinity. */
+  /** The region restored into, written into the restored PVs' region labels and node affinity. */
   region: string;
   /** Pause between looks while they are being made. */
   pollIntervalMs: number;
 }
 
-/** How the functions tune the DR volumes (the sandbox runs on compressed time). */
+/** How the functions tune the volumes of a restore (the sandbox runs on compressed time). */
 export interface DrVolumeSettings {
   /** Names the restore in the volumes' tags and makes their creation idempotent (a DNS name). */
   restoreName: string;
-  /** @default `<dr region>a`, `b`, `c` */
-  drAvailabilityZones?: readonly string[];
+  /** Zones of the region restored into. @default `<region>a`, `b`, `c` */
+  availabilityZones?: readonly string[];
   pollIntervalMs: number;
 }
 
 /**
- * The DR volumes of a restore into `into` as the plan has them: none unless into DR with volumes on (and
- * then only is `restorer` called for the volume restorer).
+ * The volumes of a restore into `into` as the plan has them, none with volumes off (and then `restorer` is
+ * not called). Into DR (failover, drill) they are made in the zones the plan maps the primary's to, with the
+ * DR volume key; into the primary (failback) in the zones that mapping inverted gives for DR's zones, with
+ * the primary's.
  */
 export function drVolumesOf(
   plan: DrPlan,
@@ -58,16 +62,19 @@ export function drVolumesOf(
   restorer: () => DrVolumes['restorer'],
   settings: DrVolumeSettings,
 ): DrVolumes | undefined {
-  if (into !== 'dr' || !plan.volumes.enabled) return undefined;
-  const region = plan.dr.region;
-  const { drKmsKeyArn } = plan.volumes;
+  if (!plan.volumes.enabled) return undefined;
+  const region = into === 'dr' ? plan.dr.region : plan.primary.region;
+  const mapping = plan.volumes.availabilityZoneMapping;
+  const zoneMap =
+    into === 'dr' ? mapping : Object.fromEntries(Object.entries(mapping).map(([from, to]) => [to, from]));
+  const kmsKeyId = into === 'dr' ? plan.volumes.drKmsKeyArn : plan.volumes.primaryKmsKeyArn;
   return {
     restorer: restorer(),
     options: {
       restoreName: settings.restoreName,
-      drAvailabilityZones: settings.drAvailabilityZones ?? [`${region}a`, `${region}b`, `${region}c`],
-      zoneMap: plan.volumes.availabilityZoneMapping,
-      ...(drKmsKeyArn ? { kmsKeyId: drKmsKeyArn } : {}),
+      availabilityZones: settings.availabilityZones ?? [`${region}a`, `${region}b`, `${region}c`],
+      zoneMap,
+      ...(kmsKeyId ? { kmsKeyId } : {}),
     },
     region,
     pollIntervalMs: settings.pollIntervalMs,
@@ -79,7 +86,7 @@ export interface DrRestoreDeps {
   store: BackupStore;
   /** The target cluster, connected when first needed (not while the volumes are still being made). */
   connect(): Promise<ClusterClient>;
-  /** Absent where the restore makes no volumes: into the primary (failback), or volumes off in the plan. */
+  /** Absent where the restore makes no volumes (volumes off in the plan). */
   volumes?: DrVolumes;
   /** Waits between looks at the volumes, in the volume restorer's time. */
   sleep: Sleep;
@@ -87,12 +94,41 @@ export interface DrRestoreDeps {
   clock?: Clock;
 }
 
-/** Which backup to restore, named how, mapped and rewritten how (the DR volumes are the use case's). */
+/** Which backup to restore, named how, mapped and rewritten how (the volumes are the use case's). */
 export interface DrRestoreRequest {
   backupName: string;
   /** Identifies the restore on the objects it creates (the execution's name). */
   restoreId: string;
   options: Omit<RestoreOptions, 'volumes'>;
+  /**
+   * A failback's: once the objects are restored, name what DR deleted that the primary still has (see
+   * settleDeletedInDr), and in `remove` delete it from the primary. Absent: not looked for.
+   */
+  deletedInDr?: DeletedInDrMode;
+}
+
+/**
+ * The restore a recovery step runs into `into` of `target.backupName`: recoveryRestoreOptions, and into the
+ * primary (a failback) what DR deleted reported, or removed when the guard settled `removeDeletedInDr` (else
+ * the plan's failback.removeDeletedInDr).
+ */
+export function recoveryRestoreRequest(
+  plan: DrPlan,
+  into: 'primary' | 'dr',
+  target: {
+    backupName: string;
+    restoreId: string;
+    /** The guard's answer as it came back through the workflow. */
+    guard: Readonly<Record<string, unknown>> | undefined;
+  },
+  onSkipped?: (workload: string, override: unknown) => void,
+): DrRestoreRequest {
+  const { guard, ...ids } = target;
+  const options = recoveryRestoreOptions(plan, into, guard, onSkipped);
+  if (into === 'dr') return { ...ids, options };
+  const settled = guard?.removeDeletedInDr;
+  const remove = typeof settled === 'boolean' ? settled : plan.failback.removeDeletedInDr;
+  return { ...ids, options, deletedInDr: remove ? 'remove' : 'report' };
 }
 
 /** One chunk's answer: what the workflow loops on and what the later steps read. */
@@ -107,12 +143,14 @@ export interface DrRestoreChunk {
   /** Created by this restore, so a drill's cleanup removes exactly these. */
   createdNamespaces: string[];
   createdPersistentVolumes: string[];
-  /** DR volumes made from snapshot copies. */
+  /** Volumes made from snapshot copies in the target region. */
   volumes: number;
   /** Their ids (and those still being made), so a drill's cleanup deletes exactly these. */
   createdVolumes: string[];
   /** The first MAX_ANSWERED_FAILURES failed objects. */
   failures: { object: string; message: string }[];
+  /** A failback's last chunk: what DR deleted that the primary had, and what of it was removed. */
+  deletedInDr?: DeletedInDrReport;
 }
 
 /** What a restore created, as its last chunk answered: what cleanup removes. */
@@ -168,7 +206,7 @@ export function restoredObjectsOf(answer: Readonly<Record<string, unknown>> | un
 }
 
 /**
- * Restores a backup chunk by chunk: the DR volumes first (made, then polled while time is left), then the
+ * Restores a backup chunk by chunk: the volumes first (made, then polled while time is left), then the
  * objects through a Restorer. A chunk that stops before its deadline hands back the state to carry on from;
  * MAX_STALLED_CHUNKS chunks in a row that apply nothing throw RestoreStalledError.
  */
@@ -201,11 +239,8 @@ export class DrRestore {
     for (const [pv, target] of Object.entries(next.volumeMapping)) {
       volumes[pv] = { ...target, ...(this.#deps.volumes ? { region: this.#deps.volumes.region } : {}) };
     }
-    const restorer = new Restorer({
-      client: await this.#deps.connect(),
-      store: this.#deps.store,
-      now: this.#clock,
-    });
+    const client = await this.#deps.connect();
+    const restorer = new Restorer({ client, store: this.#deps.store, now: this.#clock });
     const result = await restorer.restore(
       {
         backupName: request.backupName,
@@ -219,8 +254,13 @@ export class DrRestore {
       throw new RestoreFailedError(request.backupName, `${result.error.name}: ${result.error.message}`);
     }
     record(next, result.objects);
-    if (result.continuation === undefined)
-      return answer(next, result.totals, result.phase, true, result.failures);
+    if (result.continuation === undefined) {
+      const done = answer(next, result.totals, result.phase, true, result.failures);
+      if (request.deletedInDr === undefined) return done;
+      const store = this.#deps.store;
+      const deletedInDr = await settleDeletedInDr({ store, client }, request.backupName, request.deletedInDr);
+      return { ...done, deletedInDr };
+    }
     next.stalls = result.objects.length === 0 ? next.stalls + 1 : 0;
     if (next.stalls >= MAX_STALLED_CHUNKS) {
       throw new RestoreStalledError(request.backupName, result.continuation.nextIndex, MAX_STALLED_CHUNKS);
@@ -230,7 +270,7 @@ export class DrRestore {
   }
 
   /**
-   * Deletes what a restore created: its namespaces (and so what is in them), its PVs, then its DR volumes,
+   * Deletes what a restore created: its namespaces (and so what is in them), its PVs, then its volumes,
    * waiting for those still attached until `deadline` (the volume restorer's time) and reporting the rest.
    */
   async cleanup(restored: RestoredObjects, deadline: number): Promise<DrCleanupReport> {
@@ -244,7 +284,7 @@ export class DrRestore {
       deletedVolumes: [],
       volumesLeft: [],
     };
-    // Deleting a PV object leaves its EBS volume billing; only a restore into DR made volumes.
+    // Deleting a PV object leaves its EBS volume billing; only a restore with volumes made any.
     const { volumes } = this.#deps;
     if (volumes === undefined || restored.volumeIds.length === 0) return report;
     const result = await volumes.restorer.deleteVolumes(restored.volumeIds, { deadline });
@@ -256,7 +296,7 @@ export class DrRestore {
     return report;
   }
 
-  // Makes the DR volumes from the snapshot copies, then polls while time is left; true once all are available.
+  // Makes the volumes from the snapshot copies, then polls while time is left; true once all are available.
   async #volumesReady(
     backupName: string,
     state: DrRestoreState,

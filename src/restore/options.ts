@@ -107,10 +107,11 @@ export function restoreOverrides(
 }
 
 /**
- * A recovery's restore options: the namespace mapping its guard step settled, `update` when the guard asked
- * for it (else the plan's policy), and, restoring into DR (failover, drill, never failback), the plan's DR
- * overrides. `guard` is the guard's answer as it came back through the workflow; what it does not settle
- * (or settles in another shape) is left to the plan.
+ * A recovery's restore options: the namespace mapping and existing-resource policy its guard step settled
+ * (else the plan's: failback.existingResourcePolicy into the primary, `update` unless it says otherwise, so
+ * what changed in DR replaces the primary's), and, restoring into DR (failover, drill, never failback), the
+ * plan's DR overrides. `guard` is the guard's answer as it came back through the workflow; what it does not
+ * settle (or settles in another shape) is left to the plan.
  */
 export function recoveryRestoreOptions(
   plan: DrPlan,
@@ -121,8 +122,11 @@ export function recoveryRestoreOptions(
   const mapping = guard?.namespaceMapping;
   return {
     namespaceMapping: isStringRecord(mapping) ? mapping : {},
-    existingResourcePolicy:
-      guard?.existingResourcePolicy === 'update' ? 'update' : plan.existingResourcePolicy,
+    existingResourcePolicy: isPolicy(guard?.existingResourcePolicy)
+      ? guard.existingResourcePolicy
+      : into === 'primary'
+        ? plan.failback.existingResourcePolicy
+        : plan.existingResourcePolicy,
     ...(into === 'dr' ? { overrides: restoreOverrides(plan.dr.overrides, onSkipped) } : {}),
     privilegeGuard: plan.privilegeGuard,
   };
@@ -300,6 +304,10 @@ function checkNamespace(field: string, name: string): void {
       'expected a namespace name (lowercase letters, digits and "-", at most 63)',
     );
   }
+}
+
+function isPolicy(value: unknown): value is ExistingResourcePolicy {
+  return existingResourcePolicies.includes(value as ExistingResourcePolicy);
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {

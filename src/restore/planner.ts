@@ -91,21 +91,12 @@ export function planRestore(archived: Iterable<ArchiveEntry>, input: PlanInput):
 
   for (const entry of archived) {
     const gr = groupResource(entry);
-    if (isNeverRestored(gr)) {
-      exclude(gr, entry, 'never restored: the target cluster owns or rebuilds these');
+    const reason = restoreExclusion(gr, entry.object);
+    if (reason !== undefined) {
+      exclude(gr, entry, reason);
       continue;
     }
-    const object = asKubeObject(entry.object);
-    if (object === undefined) {
-      exclude(gr, entry, 'not a Kubernetes object (no metadata)');
-      continue;
-    }
-    const owner = controllerOwner(object);
-    if (owner !== undefined && CONTROLLER_OWNED_SKIPPED.has(gr)) {
-      exclude(gr, entry, `owned by ${owner}, whose controller recreates it`);
-      continue;
-    }
-    candidates.push({ groupResource: gr, entry, object });
+    candidates.push({ groupResource: gr, entry, object: entry.object as KubeObject });
   }
 
   const selected = selectByNamespace(candidates, options, (c, reason) =>
@@ -427,6 +418,20 @@ function missingNamespaces(planned: readonly Omit<PlannedObject, 'index'>[]): st
     if (entry.namespace !== undefined && !present.has(entry.namespace)) needed.add(entry.namespace);
   }
   return [...needed].sort();
+}
+
+/**
+ * Why an archived object is never restored, or undefined when a restore brings it: the target cluster owns
+ * or rebuilds its kind, it is no Kubernetes object, or its controller recreates it.
+ */
+export function restoreExclusion(gr: string, archived: unknown): string | undefined {
+  if (isNeverRestored(gr)) return 'never restored: the target cluster owns or rebuilds these';
+  const object = asKubeObject(archived);
+  if (object === undefined) return 'not a Kubernetes object (no metadata)';
+  const owner = controllerOwner(object);
+  if (owner !== undefined && CONTROLLER_OWNED_SKIPPED.has(gr))
+    return `owned by ${owner}, whose controller recreates it`;
+  return undefined;
 }
 
 function controllerOwner(object: KubeObject): string | undefined {

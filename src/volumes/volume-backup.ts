@@ -45,10 +45,13 @@ export const DEFAULT_VOLUME_BACKUP_LIMITS: VolumeBackupLimits = {
   maxConcurrentCopies: 20,
 };
 
-/** What a VolumeBackupper works with: EC2 in the source and DR regions, and time. */
+/**
+ * What a VolumeBackupper works with: EC2 of the region the volumes are in (`from`: the primary for a backup,
+ * DR for a failback) and of the region the copies go to (`to`), and time.
+ */
 export interface VolumeBackupperDeps {
-  source: VolumeSnapshots;
-  dr: VolumeSnapshots;
+  from: VolumeSnapshots;
+  to: VolumeSnapshots;
   sleep: Sleep;
   now: Clock;
   limits?: Partial<VolumeBackupLimits>;
@@ -87,9 +90,9 @@ export type VolumeCheck =
 /** What copyToDr/startCopies need besides the records. */
 export interface CopyOptions {
   backupName: string;
-  /** The DR-region KMS key (id, ARN or alias) that encrypts every copy. */
-  drKmsKeyId: string;
-  /** Region the records' snapshots are in. @default the source VolumeSnapshots' region */
+  /** The KMS key (id, ARN or alias) of the destination region that encrypts every copy. */
+  kmsKeyId: string;
+  /** Region the records' snapshots are in. @default the `from` VolumeSnapshots' region */
   sourceRegion?: string;
 }
 
@@ -117,22 +120,22 @@ export interface CopyBatch {
 export type CopyCheck = VolumeCheck & { batch: CopyBatch };
 
 /**
- * Snapshots the EBS volumes behind PVs and copies the snapshots to the DR region. Each wait is a start step
+ * Snapshots the EBS volumes behind PVs and copies the snapshots to the other region (`to`). Each wait is a start step
  * and a non-blocking check step, so a workflow can run it as Wait → check → Choice; snapshot, copyToDr and
  * runToCompletion loop over the same steps with the injected sleep. Every record returned is complete;
  * otherwise an error lists what was created.
  */
 export class VolumeBackupper {
-  readonly #source: VolumeSnapshots;
-  readonly #dr: VolumeSnapshots;
+  readonly #from: VolumeSnapshots;
+  readonly #to: VolumeSnapshots;
   readonly #sleep: Sleep;
   readonly #now: Clock;
   readonly #limits: VolumeBackupLimits;
   readonly #tags: Tags;
 
   constructor(deps: VolumeBackupperDeps) {
-    this.#source = deps.source;
-    this.#dr = deps.dr;
+    this.#from = deps.from;
+    this.#to = deps.to;
     this.#sleep = deps.sleep;
     this.#now = deps.now;
     this.#tags = deps.tags ?? {};
@@ -143,17 +146,17 @@ export class VolumeBackupper {
     if (!Number.isInteger(limits.maxConcurrentCopies) || limits.maxConcurrentCopies < 1) {
       throw new RangeError(`maxConcurrentCopies ${limits.maxConcurrentCopies}: expected a whole number ≥ 1`);
     }
-    if (deps.source.region === deps.dr.region) {
+    if (deps.from.region === deps.to.region) {
       throw new InvalidVolumeInputError(
-        'dr.region',
-        deps.dr.region,
-        'is the source region; DR must be another region',
+        'to.region',
+        deps.to.region,
+        'is the region the volumes are in; copies must go to another region',
       );
     }
     this.#limits = limits;
   }
 
-  /** Snapshots every volume and copies each snapshot to DR, waiting for both. */
+  /** Snapshots every volume and copies each snapshot to the `to` region, waiting for both. */
   async runToCompletion(
     backupName: string,
     volumes: readonly EbsVolume[],
@@ -194,12 +197,12 @@ export class VolumeBackupper {
     );
     const batch: SnapshotBatch = {
       backupName,
-      region: this.#source.region,
+      region: this.#from.region,
       startedAt: this.#now(),
       items: [],
     };
     const earlier =
-      volumes.length === 0 ? [] : await this.#findOfBackup(this.#source, backupName, 'snapshot', () => []);
+      volumes.length === 0 ? [] : await this.#findOfBackup(this.#from, backupName, 'snapshot', () => []);
     for (const volume of volumes) {
       const tags = this.#snapshotTags(backupName, volume);
       const reusable = reusableOf(
@@ -213,14 +216,14 @@ export class VolumeBackupper {
       const description = clip(`eks-dr backup ${backupName}: PV ${volume.pvName}${claim}`, MAX_DESCRIPTION);
       let snapshotId: string;
       try {
-        snapshotId = reusable?.id ?? (await this.#source.createSnapshot(volume.volumeId, tags, description));
+        snapshotId = reusable?.id ?? (await this.#from.createSnapshot(volume.volumeId, tags, description));
       } catch (error) {
         throw new VolumeRequestError(
           'snapshot',
           'CreateSnapshot of volume',
           volume.pvName,
           volume.volumeId,
-          this.#source.region,
+          this.#from.region,
           createdSnapshots(batch),
           { cause: error },
         );
@@ -235,7 +238,7 @@ export class VolumeBackupper {
   /** Looks at every snapshot of the batch once: completed, still pending, failed, or out of time. */
   async checkSnapshots(batch: SnapshotBatch): Promise<VolumeCheck> {
     const statuses = await this.#describe(
-      this.#source,
+      this.#from,
       batch.items.map((i) => i.snapshotId),
       'snapshot',
       () => createdSnapshots(batch),
@@ -272,7 +275,7 @@ export class VolumeBackupper {
     return { status: 'InProgress', progress };
   }
 
-  /** Copies every snapshot to DR encrypted with the DR key, and waits until every copy is completed. */
+  /** Copies every snapshot to the `to` region encrypted with its key, and waits until every copy is completed. */
   async copyToDr(
     records: readonly VolumeSnapshotRecord[],
     options: CopyOptions,
@@ -292,21 +295,25 @@ export class VolumeBackupper {
 
   /**
    * Starts CopySnapshot for each record, at most maxConcurrentCopies at once; does not wait. Records that
-   * already have a completed copy in DR are kept; one with a copy in flight is awaited, not copied again. So is
-   * a pending or completed DR copy of this backup tagged with the record's snapshot (left by an earlier attempt).
+   * already have a completed copy there are kept; one with a copy in flight is awaited, not copied again. So is
+   * a pending or completed copy there of this backup tagged with the record's snapshot (left by an earlier attempt).
    */
   async startCopies(records: readonly VolumeSnapshotRecord[], options: CopyOptions): Promise<CopyBatch> {
     validateBackupName(options.backupName);
-    const sourceRegion = options.sourceRegion ?? this.#source.region;
-    if (typeof options.drKmsKeyId !== 'string' || options.drKmsKeyId.trim() === '') {
+    const sourceRegion = options.sourceRegion ?? this.#from.region;
+    if (typeof options.kmsKeyId !== 'string' || options.kmsKeyId.trim() === '') {
       throw new InvalidVolumeInputError(
-        'drKmsKeyId',
-        options.drKmsKeyId,
-        'a DR-region KMS key is required: copies are always encrypted',
+        'kmsKeyId',
+        options.kmsKeyId,
+        `a KMS key of ${this.#to.region} is required: copies are always encrypted`,
       );
     }
-    if (sourceRegion === this.#dr.region) {
-      throw new InvalidVolumeInputError('sourceRegion', sourceRegion, 'is the DR region; nothing to copy');
+    if (sourceRegion === this.#to.region) {
+      throw new InvalidVolumeInputError(
+        'sourceRegion',
+        sourceRegion,
+        'is the destination region; nothing to copy',
+      );
     }
     checkUnique(
       records.map((r) => r.persistentVolume),
@@ -332,10 +339,10 @@ export class VolumeBackupper {
     const batch: CopyBatch = {
       backupName: options.backupName,
       sourceRegion,
-      region: this.#dr.region,
-      kmsKeyId: options.drKmsKeyId,
+      region: this.#to.region,
+      kmsKeyId: options.kmsKeyId,
       items: records.map((record) => {
-        const copy = record.copies?.find((c) => c.region === this.#dr.region);
+        const copy = record.copies?.find((c) => c.region === this.#to.region);
         if (copy?.state === 'completed')
           return { record, copySnapshotId: copy.snapshotId, state: 'completed' };
         if (copy?.state === 'pending') {
@@ -358,7 +365,7 @@ export class VolumeBackupper {
     const batch: CopyBatch = structuredClone(input);
     const copying = batch.items.filter((i) => i.state === 'copying');
     const statuses = await this.#describe(
-      this.#dr,
+      this.#to,
       copying.map((i) => i.copySnapshotId as string),
       'copy',
       () => createdCopies(batch),
@@ -407,7 +414,7 @@ export class VolumeBackupper {
   async #fillCopySlots(batch: CopyBatch): Promise<CopyBatch> {
     const queued = batch.items.filter((i) => i.state === 'queued');
     if (queued.length > 0) {
-      const earlier = await this.#findOfBackup(this.#dr, batch.backupName, 'copy', () =>
+      const earlier = await this.#findOfBackup(this.#to, batch.backupName, 'copy', () =>
         createdCopies(batch),
       );
       for (const item of queued) {
@@ -438,7 +445,7 @@ export class VolumeBackupper {
         MAX_DESCRIPTION,
       );
       try {
-        item.copySnapshotId = await this.#dr.copySnapshot({
+        item.copySnapshotId = await this.#to.copySnapshot({
           sourceRegion: batch.sourceRegion,
           sourceSnapshotId: record.snapshotId,
           kmsKeyId: batch.kmsKeyId,

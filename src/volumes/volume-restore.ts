@@ -21,10 +21,10 @@ import type {
 } from './ports.ts';
 import { SNAPSHOT_TAGS, type WaitProgress } from './volume-backup.ts';
 
-/** Tag key naming the restore (failover, drill) a DR volume was made for. */
+/** Tag key naming the restore (failover, drill, failback) a volume was made for. */
 export const RESTORE_TAG = 'eks-dr:restore';
 
-/** How long a DR volume may take to become available, and how often to look. */
+/** How long a restored volume may take to become available, and how often to look. */
 export interface VolumeRestoreLimits {
   /** @default 30 minutes */
   volumeTimeoutMs: number;
@@ -38,9 +38,9 @@ export const DEFAULT_VOLUME_RESTORE_LIMITS: VolumeRestoreLimits = {
   pollIntervalMs: 5_000,
 };
 
-/** What a VolumeRestorer works with: EC2 in the DR region, and time. */
+/** What a VolumeRestorer works with: EC2 of the region restored into (DR, or the primary on failback), and time. */
 export interface VolumeRestorerDeps {
-  dr: VolumeSnapshots;
+  to: VolumeSnapshots;
   sleep: Sleep;
   now: Clock;
   limits?: Partial<VolumeRestoreLimits>;
@@ -48,32 +48,32 @@ export interface VolumeRestorerDeps {
   tags?: Tags;
 }
 
-/** Where and how to make the DR volumes. */
+/** Where and how to make the volumes in the region restored into. */
 export interface RestoreVolumesOptions {
   /** Names the restore in tags and makes CreateVolume idempotent across retried start steps. */
   restoreName: string;
-  /** DR zones to use; a PV whose source zone is not in zoneMap goes to the first. */
-  drAvailabilityZones: readonly string[];
-  /** Source zone → DR zone, from the DR plan. */
+  /** Zones of the target region to use; a PV whose source zone is not in zoneMap goes to the first. */
+  availabilityZones: readonly string[];
+  /** Source zone → target zone, from the plan (inverted on failback). */
   zoneMap?: Readonly<Record<string, string>>;
   /** PV name → the zone its source volume was in (see sourceZonesOf). */
   sourceZones?: Readonly<Record<string, string>>;
   /** @default 'gp3' */
   volumeType?: string;
-  /** DR-region KMS key for the new volumes. @default the copied snapshot's key */
+  /** Target-region KMS key for the new volumes. @default the copied snapshot's key */
   kmsKeyId?: string;
 }
 
-/** A DR volume made for one PV: what rewritePersistentVolume needs. */
+/** A volume made for one PV: what rewritePersistentVolume needs. */
 export interface RestoredVolume {
   volumeId: string;
   availabilityZone: string;
 }
 
-/** PV name → its DR volume. */
+/** PV name → its restored volume. */
 export type RestoredVolumes = Record<string, RestoredVolume>;
 
-/** One DR volume started by startVolumes. */
+/** One volume started by startVolumes. */
 export interface VolumeRestoreItem {
   persistentVolume: string;
   snapshotId: string;
@@ -121,18 +121,18 @@ export function sourceZonesOf(volumes: readonly EbsVolume[]): Record<string, str
 }
 
 /**
- * Makes one DR volume per snapshot record from its DR copy, in the mapped DR zone, and waits until each is
- * available. startVolumes/checkVolumes are the non-blocking steps for a workflow; restore loops over them.
+ * Makes one volume per snapshot record from its copy in the target region, in the mapped zone, and waits
+ * until each is available. startVolumes/checkVolumes are the non-blocking steps for a workflow; restore loops over them.
  */
 export class VolumeRestorer {
-  readonly #dr: VolumeSnapshots;
+  readonly #to: VolumeSnapshots;
   readonly #sleep: Sleep;
   readonly #now: Clock;
   readonly #limits: VolumeRestoreLimits;
   readonly #tags: Tags;
 
   constructor(deps: VolumeRestorerDeps) {
-    this.#dr = deps.dr;
+    this.#to = deps.to;
     this.#sleep = deps.sleep;
     this.#now = deps.now;
     this.#tags = deps.tags ?? {};
@@ -141,7 +141,7 @@ export class VolumeRestorer {
     checkPositiveMs('pollIntervalMs', this.#limits.pollIntervalMs);
   }
 
-  /** Creates every DR volume and waits until all are available. */
+  /** Creates every volume and waits until all are available. */
   async restore(
     records: readonly VolumeSnapshotRecord[],
     options: RestoreVolumesOptions,
@@ -158,7 +158,7 @@ export class VolumeRestorer {
     );
   }
 
-  /** Starts CreateVolume for each record from its completed DR copy; checks every input first; does not wait. */
+  /** Starts CreateVolume for each record from its completed copy; checks every input first; does not wait. */
   async startVolumes(
     records: readonly VolumeSnapshotRecord[],
     options: RestoreVolumesOptions,
@@ -167,14 +167,14 @@ export class VolumeRestorer {
     const plans = this.#plan(records, options);
     const batch: VolumeRestoreBatch = {
       restoreName: options.restoreName,
-      region: this.#dr.region,
+      region: this.#to.region,
       startedAt: this.#now(),
       items: [],
     };
     for (const plan of plans) {
       let volumeId: string;
       try {
-        volumeId = await this.#dr.createVolume({
+        volumeId = await this.#to.createVolume({
           snapshotId: plan.snapshotId,
           availabilityZone: plan.availabilityZone,
           volumeType: options.volumeType ?? 'gp3',
@@ -193,7 +193,7 @@ export class VolumeRestorer {
           'CreateVolume from snapshot',
           plan.persistentVolume,
           plan.snapshotId,
-          this.#dr.region,
+          this.#to.region,
           createdVolumes(batch),
           { cause: error },
         );
@@ -203,12 +203,12 @@ export class VolumeRestorer {
     return batch;
   }
 
-  /** Looks at every DR volume of the batch once: available, still creating, failed, or out of time. */
+  /** Looks at every volume of the batch once: available, still creating, failed, or out of time. */
   async checkVolumes(batch: VolumeRestoreBatch): Promise<VolumeRestoreCheck> {
     const statuses = new Map<string, VolumeStatus>();
     if (batch.items.length > 0) {
       try {
-        for (const status of await this.#dr.describeVolumes(batch.items.map((i) => i.volumeId))) {
+        for (const status of await this.#to.describeVolumes(batch.items.map((i) => i.volumeId))) {
           statuses.set(status.id, status);
         }
       } catch (error) {
@@ -256,7 +256,7 @@ export class VolumeRestorer {
   }
 
   /**
-   * Deletes the given DR volumes (a restore's own, after its PVs are gone) and nothing else. Available or
+   * Deletes the given volumes (a restore's own, after its PVs are gone) and nothing else. Available or
    * failed volumes are deleted; absent ones count as done; attached or creating ones are waited for until the
    * deadline and then reported in stillInUse, because a detach can outlast the caller's time.
    */
@@ -297,14 +297,14 @@ export class VolumeRestorer {
   ): Promise<{ id: string; state: VolumeState }[]> {
     const statuses = new Map<string, VolumeStatus>();
     try {
-      for (const status of await this.#dr.describeVolumes(ids)) statuses.set(status.id, status);
+      for (const status of await this.#to.describeVolumes(ids)) statuses.set(status.id, status);
     } catch (error) {
       throw new VolumeRequestError(
         'restore',
         'DescribeVolumes of',
         undefined,
         ids.join(','),
-        this.#dr.region,
+        this.#to.region,
         [],
         {
           cause: error,
@@ -321,9 +321,9 @@ export class VolumeRestorer {
       } else {
         let outcome: VolumeDeleteOutcome;
         try {
-          outcome = await this.#dr.deleteVolume(id);
+          outcome = await this.#to.deleteVolume(id);
         } catch (error) {
-          throw new VolumeRequestError('restore', 'DeleteVolume', undefined, id, this.#dr.region, [], {
+          throw new VolumeRequestError('restore', 'DeleteVolume', undefined, id, this.#to.region, [], {
             cause: error,
           });
         }
@@ -340,16 +340,16 @@ export class VolumeRestorer {
     records: readonly VolumeSnapshotRecord[],
     options: RestoreVolumesOptions,
   ): Omit<VolumeRestoreItem, 'volumeId'>[] {
-    const region = this.#dr.region;
-    const zones = options.drAvailabilityZones;
+    const region = this.#to.region;
+    const zones = options.availabilityZones;
     if (zones.length === 0) {
       throw new InvalidVolumeInputError(
-        'drAvailabilityZones',
+        'availabilityZones',
         zones,
         `at least one zone of ${region} is required`,
       );
     }
-    for (const zone of zones) checkZone('drAvailabilityZones', zone, region);
+    for (const zone of zones) checkZone('availabilityZones', zone, region);
     for (const [from, to] of Object.entries(options.zoneMap ?? {})) checkZone(`zoneMap.${from}`, to, region);
     const seen = new Set<string>();
     return records.map((record) => {
@@ -392,7 +392,11 @@ export class VolumeRestorer {
 // A zone name starts with its region's (eu-west-1a, us-west-2-lax-1a); anything else is a plan mistake.
 function checkZone(field: string, zone: string, region: string): void {
   if (typeof zone !== 'string' || !zone.startsWith(region) || zone.length === region.length) {
-    throw new InvalidVolumeInputError(field, zone, `is not an availability zone of the DR region ${region}`);
+    throw new InvalidVolumeInputError(
+      field,
+      zone,
+      `is not an availability zone of the target region ${region}`,
+    );
   }
 }
 

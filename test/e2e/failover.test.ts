@@ -99,7 +99,7 @@ describe('failover workflow on the sandbox', () => {
 
     // Assert
     expect(ready).toHaveLength(3);
-    expect(world.health.probes).toBeGreaterThanOrEqual(world.plan.healthCheck?.consecutiveSuccesses ?? 1);
+    expect(world.health.probes).toBeGreaterThanOrEqual(world.plan.healthCheck?.dr?.consecutiveSuccesses ?? 1);
   });
 
   it('moves both DNS records to the DR side in Route 53', () => {

@@ -50,7 +50,7 @@ describe('loadPlanFile', () => {
     expect(plan.dr.nodeGroups.map((group) => group.name)).toEqual(['shop-dr-general', 'shop-dr-stateful']);
     expect(plan.dns?.records.map((record) => record.mode)).toEqual(['failover', 'swap']);
     expect(plan.failover.alarms.map((alarm) => alarm.region)).toEqual(['eu-west-1', 'us-east-1']);
-    expect(plan.healthCheck?.url).toMatch(/^https:\/\//);
+    expect(plan.healthCheck?.dr?.url).toMatch(/^https:\/\//);
     expect(plan.volumes.availabilityZoneMapping['eu-west-1a']).toBe('eu-central-1a');
   });
 

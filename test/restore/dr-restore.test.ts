@@ -63,13 +63,13 @@ beforeEach(async () => {
     }),
   );
   const backupper = new VolumeBackupper({
-    source: world.source,
-    dr: world.dr,
+    from: world.source,
+    to: world.dr,
     sleep: world.sleep,
     now: world.now,
   });
   store.records = await backupper.runToCompletion(BACKUP, findEbsVolumes(pvs).volumes, {
-    drKmsKeyId: DR_KEY,
+    kmsKeyId: DR_KEY,
   });
   source.load([aNamespace('shop').build(), aConfigMap('web-config').inNamespace('shop').build(), ...pvs]);
   await backUp(source, store, BACKUP);
@@ -84,14 +84,14 @@ afterEach(async () => {
 function drVolumes(): DrVolumes {
   return {
     restorer: new VolumeRestorer({
-      dr: world.dr,
+      to: world.dr,
       sleep: world.sleep,
       now: world.now,
       limits: { pollIntervalMs: 2_000 },
     }),
     options: {
       restoreName: 'shop-failover-1',
-      drAvailabilityZones: [`${DR}b`],
+      availabilityZones: [`${DR}b`],
       zoneMap: { [`${SOURCE}a`]: `${DR}a` },
     },
     region: DR,

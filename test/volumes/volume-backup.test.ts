@@ -32,8 +32,8 @@ function volumesIn(world: World, count: number): EbsVolume[] {
 
 function aBackupper(world: World, overrides: Partial<VolumeBackupperDeps> = {}): VolumeBackupper {
   return new VolumeBackupper({
-    source: world.source,
-    dr: world.dr,
+    from: world.source,
+    to: world.dr,
     sleep: world.sleep,
     now: world.now,
     limits: { pollIntervalMs: 15_000 },
@@ -97,7 +97,7 @@ describe('VolumeBackupper', () => {
     const started = world.now();
 
     // Act
-    const records = await aBackupper(world).runToCompletion('nightly-1', volumes, { drKmsKeyId: DR_KEY });
+    const records = await aBackupper(world).runToCompletion('nightly-1', volumes, { kmsKeyId: DR_KEY });
 
     // Assert
     const [first, second] = world.source.listSnapshots();
@@ -156,7 +156,7 @@ describe('VolumeBackupper', () => {
     const done = await backupper.checkSnapshots(batch);
     const records = done.status === 'Completed' ? done.records : [];
     let copyBatch = JSON.parse(
-      JSON.stringify(await backupper.startCopies(records, { backupName: 'nightly-2', drKmsKeyId: DR_KEY })),
+      JSON.stringify(await backupper.startCopies(records, { backupName: 'nightly-2', kmsKeyId: DR_KEY })),
     );
     world.advance(2 * MINUTE);
     const copyEarly = await backupper.checkCopies(copyBatch);
@@ -228,7 +228,7 @@ describe('VolumeBackupper', () => {
     const records = await backupper.snapshot('nightly-5', volumesIn(world, 1));
 
     // Act
-    const error = await caught(backupper.copyToDr(records, { backupName: 'nightly-5', drKmsKeyId: DR_KEY }));
+    const error = await caught(backupper.copyToDr(records, { backupName: 'nightly-5', kmsKeyId: DR_KEY }));
 
     // Assert
     const copy = world.dr.listSnapshots()[0];
@@ -251,7 +251,7 @@ describe('VolumeBackupper', () => {
     world.dr.failCopies({ message: 'KMS key disabled' });
 
     // Act
-    const error = await caught(backupper.copyToDr(records, { backupName: 'nightly-6', drKmsKeyId: DR_KEY }));
+    const error = await caught(backupper.copyToDr(records, { backupName: 'nightly-6', kmsKeyId: DR_KEY }));
 
     // Assert
     expect(error).toMatchObject({ name: 'SnapshotFailedError', phase: 'copy', region: DR });
@@ -299,7 +299,7 @@ describe('VolumeBackupper', () => {
     const world = aWorld();
     const backupper = aBackupper(world, { limits: { maxConcurrentCopies: 2, pollIntervalMs: 60_000 } });
     const records = await backupper.snapshot('nightly-9', volumesIn(world, 5));
-    let batch = await backupper.startCopies(records, { backupName: 'nightly-9', drKmsKeyId: DR_KEY });
+    let batch = await backupper.startCopies(records, { backupName: 'nightly-9', kmsKeyId: DR_KEY });
     const inFlight: number[] = [];
 
     // Act
@@ -324,12 +324,12 @@ describe('VolumeBackupper', () => {
     const world = aWorld();
     const backupper = aBackupper(world);
     const records = await backupper.runToCompletion('nightly-10', volumesIn(world, 1), {
-      drKmsKeyId: DR_KEY,
+      kmsKeyId: DR_KEY,
     });
     const callsBefore = world.dr.calls.CopySnapshot;
 
     // Act
-    const again = await backupper.copyToDr(records, { backupName: 'nightly-10', drKmsKeyId: DR_KEY });
+    const again = await backupper.copyToDr(records, { backupName: 'nightly-10', kmsKeyId: DR_KEY });
 
     // Assert
     expect(again).toEqual(records);
@@ -365,14 +365,14 @@ describe('VolumeBackupper', () => {
     const pending = records.map((r) => ({ ...r, state: 'pending' as const }));
 
     // Act
-    const noKey = await caught(backupper.startCopies(records, { backupName: 'nightly-11', drKmsKeyId: ' ' }));
+    const noKey = await caught(backupper.startCopies(records, { backupName: 'nightly-11', kmsKeyId: ' ' }));
     const notDone = await caught(
-      backupper.startCopies(pending, { backupName: 'nightly-11', drKmsKeyId: DR_KEY }),
+      backupper.startCopies(pending, { backupName: 'nightly-11', kmsKeyId: DR_KEY }),
     );
 
     // Assert
     expect(noKey).toBeInstanceOf(InvalidVolumeInputError);
-    expect(noKey.message).toMatch(/^drKmsKeyId " ": a DR-region KMS key is required/);
+    expect(noKey.message).toMatch(/^kmsKeyId " ": a KMS key of eu-central-1 is required/);
     expect(notDone.message).toMatch(
       /volumeSnapshots\[pv-0\]\.state "pending": snapshot snap-\w+ must be completed/,
     );
@@ -434,7 +434,7 @@ describe('VolumeBackupper', () => {
       // Arrange
       const world = aWorld();
       const volumes = volumesIn(world, 4);
-      const flaky = aBackupper(world, { source: losingAnswer(world.source, 'createSnapshot', 3) });
+      const flaky = aBackupper(world, { from: losingAnswer(world.source, 'createSnapshot', 3) });
       const failure = await caught(flaky.startSnapshots('nightly-22', volumes));
       const lost = world.source.listSnapshots()[2];
 
@@ -516,7 +516,7 @@ describe('VolumeBackupper', () => {
       const world = aWorld();
       const backupper = aBackupper(world);
       const records = await backupper.snapshot('nightly-26', volumesIn(world, 3));
-      const options = { backupName: 'nightly-26', drKmsKeyId: DR_KEY };
+      const options = { backupName: 'nightly-26', kmsKeyId: DR_KEY };
       const first = await backupper.startCopies(records, options);
 
       // Act
@@ -538,11 +538,11 @@ describe('VolumeBackupper', () => {
       const world = aWorld();
       const backupper = aBackupper(world);
       const records = await backupper.snapshot('nightly-27', volumesIn(world, 4));
-      const options = { backupName: 'nightly-27', drKmsKeyId: DR_KEY };
+      const options = { backupName: 'nightly-27', kmsKeyId: DR_KEY };
       world.dr.throttle(4, 'CopySnapshot', 2);
       const throttled = await caught(backupper.startCopies(records, options));
       // The retry adopts pv-0 and pv-1, copies pv-2, then copies pv-3 and loses EC2's answer.
-      const flaky = aBackupper(world, { dr: losingAnswer(world.dr, 'copySnapshot', 2) });
+      const flaky = aBackupper(world, { to: losingAnswer(world.dr, 'copySnapshot', 2) });
       const lostAnswer = await caught(flaky.startCopies(records, options));
       const callsBefore = world.dr.calls.CopySnapshot;
 
@@ -577,7 +577,7 @@ describe('VolumeBackupper', () => {
       const world = aWorld();
       const backupper = aBackupper(world);
       const records = await backupper.snapshot('nightly-28', volumesIn(world, 2));
-      const options = { backupName: 'nightly-28', drKmsKeyId: DR_KEY };
+      const options = { backupName: 'nightly-28', kmsKeyId: DR_KEY };
       world.dr.failCopies({ sourceSnapshotId: records[1]?.snapshotId });
       const failure = await caught(backupper.copyToDr(records, options));
       const [kept, errored] = world.dr.listSnapshots();
@@ -622,7 +622,7 @@ describe('VolumeBackupper', () => {
       ];
 
       // Act
-      const batch = await backupper.startCopies(records, { backupName: 'nightly-29', drKmsKeyId: DR_KEY });
+      const batch = await backupper.startCopies(records, { backupName: 'nightly-29', kmsKeyId: DR_KEY });
 
       // Assert
       const [item] = batch.items;
@@ -637,7 +637,7 @@ describe('VolumeBackupper', () => {
       const world = aWorld();
       const backupper = aBackupper(world, { limits: { maxConcurrentCopies: 1, pollIntervalMs: 60_000 } });
       const records = await backupper.snapshot('nightly-30', volumesIn(world, 2));
-      const batch = await backupper.startCopies(records, { backupName: 'nightly-30', drKmsKeyId: DR_KEY });
+      const batch = await backupper.startCopies(records, { backupName: 'nightly-30', kmsKeyId: DR_KEY });
       world.advance(20 * MINUTE);
       const first = await backupper.checkCopies(batch);
 
@@ -659,9 +659,9 @@ describe('VolumeBackupper', () => {
     const world = aWorld();
 
     // Act
-    const build = () => aBackupper(world, { dr: world.source });
+    const build = () => aBackupper(world, { to: world.source });
 
     // Assert
-    expect(build).toThrow(/dr.region "eu-west-1": is the source region/);
+    expect(build).toThrow(/to.region "eu-west-1": is the region the volumes are in/);
   });
 });

@@ -26,20 +26,20 @@ async function aCopiedBackup(world: World): Promise<{ pvs: KubeObject[]; records
     });
   });
   const backupper = new VolumeBackupper({
-    source: world.source,
-    dr: world.dr,
+    from: world.source,
+    to: world.dr,
     sleep: world.sleep,
     now: world.now,
   });
   const records = await backupper.runToCompletion('nightly', findEbsVolumes(pvs).volumes, {
-    drKmsKeyId: DR_KEY,
+    kmsKeyId: DR_KEY,
   });
   return { pvs, records };
 }
 
 function aRestorer(world: World, timeoutMs?: number): VolumeRestorer {
   return new VolumeRestorer({
-    dr: world.dr,
+    to: world.dr,
     sleep: world.sleep,
     now: world.now,
     limits: { pollIntervalMs: 2_000, ...(timeoutMs === undefined ? {} : { volumeTimeoutMs: timeoutMs }) },
@@ -48,7 +48,7 @@ function aRestorer(world: World, timeoutMs?: number): VolumeRestorer {
 
 const options = (pvs: KubeObject[], extra: Partial<RestoreVolumesOptions> = {}): RestoreVolumesOptions => ({
   restoreName: 'failover-1',
-  drAvailabilityZones: [`${DR}b`, `${DR}c`],
+  availabilityZones: [`${DR}b`, `${DR}c`],
   zoneMap: { [`${SOURCE}a`]: `${DR}a` },
   sourceZones: sourceZonesOf(findEbsVolumes(pvs).volumes),
   ...extra,
@@ -163,10 +163,10 @@ describe('VolumeRestorer', () => {
   });
 
   it.each([
-    [{ drAvailabilityZones: [] }, /drAvailabilityZones \[\]: at least one zone/],
+    [{ availabilityZones: [] }, /availabilityZones \[\]: at least one zone/],
     [
-      { drAvailabilityZones: [`${SOURCE}a`] },
-      /drAvailabilityZones "eu-west-1a": is not an availability zone of the DR region/,
+      { availabilityZones: [`${SOURCE}a`] },
+      /availabilityZones "eu-west-1a": is not an availability zone of the target region/,
     ],
     [{ zoneMap: { [`${SOURCE}a`]: 'us-east-1a' } }, /zoneMap.eu-west-1a "us-east-1a"/],
   ])('rejects zones outside the DR region (%#)', async (extra, message) => {
@@ -251,7 +251,7 @@ describe('VolumeRestorer.deleteVolumes', () => {
     world.dr.attachVolume(attached);
     const sleeps: number[] = [];
     const restorer = new VolumeRestorer({
-      dr: world.dr,
+      to: world.dr,
       now: world.now,
       limits: { pollIntervalMs: 2_000 },
       sleep: async (ms) => {

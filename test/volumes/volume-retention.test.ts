@@ -19,13 +19,13 @@ async function aBackup(
     aCsiPv(pv, world.source.addVolume({ availabilityZone: `${SOURCE}a`, sizeGi: 4 })),
   );
   const backupper = new VolumeBackupper({
-    source: world.source,
-    dr: world.dr,
+    from: world.source,
+    to: world.dr,
     sleep: world.sleep,
     now: world.now,
   });
   const volumeSnapshots = await backupper.runToCompletion(name, findEbsVolumes(pvs).volumes, {
-    drKmsKeyId: DR_KEY,
+    kmsKeyId: DR_KEY,
   });
   return { name, volumeSnapshots };
 }
