@@ -49,6 +49,8 @@ export interface GuardSettings {
   /** Source → target namespaces; absent means none. */
   namespaceMapping?: Record<string, string>;
   existingResourcePolicy: ExistingResourcePolicy;
+  /** Failback only: delete from the primary what DR deleted (else it is only reported). */
+  removeDeletedInDr?: boolean;
   drill: boolean;
   /** DNS moves in this run (a failover or failback with records in the plan). */
   dnsCutover: boolean;
@@ -171,6 +173,11 @@ export function effectiveSettings(workflow: RecoveryWorkflow, input: unknown, pl
       { path: 'drill', message: 'must be true or absent in the drill workflow' },
     ]);
   }
+  if (workflow !== 'failback' && 'removeDeletedInDr' in rest) {
+    throw new InvalidExecutionInputError([
+      { path: 'removeDeletedInDr', message: 'only applies to failback, which brings DR back to the primary' },
+    ]);
+  }
   if (workflow === 'failback') {
     for (const field of ['backupName', 'namespaceMapping', 'drill', 'cleanup'] as const) {
       if (field in rest) {
@@ -198,7 +205,19 @@ export function effectiveSettings(workflow: RecoveryWorkflow, input: unknown, pl
     cleanup: parsed.cleanup,
     ...(parsed.backupName !== null ? { backupName: parsed.backupName } : {}),
     ...(mapping ? { namespaceMapping: mapping } : {}),
-    existingResourcePolicy: parsed.existingResourcePolicy,
+    // Failback's own default (`update`): what changed in DR replaces the primary's.
+    existingResourcePolicy:
+      workflow === 'failback' && rest.existingResourcePolicy === undefined
+        ? plan.failback.existingResourcePolicy
+        : parsed.existingResourcePolicy,
+    ...(workflow === 'failback'
+      ? {
+          removeDeletedInDr:
+            typeof rest.removeDeletedInDr === 'boolean'
+              ? rest.removeDeletedInDr
+              : plan.failback.removeDeletedInDr,
+        }
+      : {}),
     drill,
     dnsCutover: workflow === 'failback' ? plan.dns !== undefined : parsed.dnsCutover,
     reason: parsed.reason,

@@ -1,4 +1,4 @@
-// The input of a failover or drill execution, as an operator types it into the Step Functions console or the
+// The input of a failover, failback or drill execution, as an operator types it into the Step Functions console or the
 // trigger function sends it. `{}` means "the deployed plan, newest verified backup"; everything else is an
 // explicit, validated deviation from the plan, merged here so every state reads one settled object.
 
@@ -43,6 +43,8 @@ export const executionInputSchema = z
     /** Replaces the plan's mapping (drill.namespaceMapping for drills, none for failovers). */
     namespaceMapping: z.optional(namespaceMappingSchema),
     existingResourcePolicy: z.optional(z.enum(existingResourcePolicies)),
+    /** Failback only: delete from the primary what was deleted in DR (default: the plan's failback.removeDeletedInDr). */
+    removeDeletedInDr: z.optional(z.boolean()),
     /** A person starting the execution is the approval; requires a reason, which goes into the report. */
     skipApproval: z.optional(z.boolean()),
     /** Free text for the report, the notification and the audit trail. */

@@ -584,9 +584,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-// `{ primary, dr }` rather than one check standing for both (which has url or route53HealthCheckId).
+// `{ primary, dr }` rather than one check standing for both.
 function isPerSideHealthCheck(value: unknown): boolean {
-  return isRecord(value) && !('url' in value) && !('route53HealthCheckId' in value);
+  return isRecord(value) && ('primary' in value || 'dr' in value);
 }
 
 /**

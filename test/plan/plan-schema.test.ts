@@ -74,12 +74,55 @@ describe('drPlanSchema: good plans and defaults', () => {
     const plan = parsePlan(raw, 'test-plan.json');
 
     // Assert
-    expect(plan.healthCheck).toEqual({
+    const check = {
       url: 'https://shop-dr.example.com/healthz',
       expectedStatus: 200,
       timeoutSeconds: 5,
       consecutiveSuccesses: 3,
+    };
+    expect(plan.healthCheck).toEqual({ primary: check, dr: check });
+  });
+
+  it('keeps a health check per side, each with its own defaults', () => {
+    // Arrange
+    const raw = planWith((p) => {
+      p.dns = dnsSection();
+      p.healthCheck = {
+        primary: { url: 'https://shop.example.com/healthz', consecutiveSuccesses: 5 },
+        dr: { route53HealthCheckId: '0a1b2c3d-1111-2222-3333-444455556666' },
+      };
     });
+
+    // Act
+    const plan = parsePlan(raw, 'test-plan.json');
+
+    // Assert
+    expect(plan.healthCheck).toEqual({
+      primary: {
+        url: 'https://shop.example.com/healthz',
+        expectedStatus: 200,
+        timeoutSeconds: 5,
+        consecutiveSuccesses: 5,
+      },
+      dr: {
+        route53HealthCheckId: '0a1b2c3d-1111-2222-3333-444455556666',
+        expectedStatus: 200,
+        timeoutSeconds: 5,
+        consecutiveSuccesses: 3,
+      },
+    });
+  });
+
+  it('defaults failback to update what the primary has and to keep what DR deleted', () => {
+    // Arrange
+    const raw = planWith(() => {});
+
+    // Act
+    const plan = parsePlan(raw, 'test-plan.json');
+
+    // Assert
+    expect(plan.failback).toEqual({ existingResourcePolicy: 'update', removeDeletedInDr: false });
+    expect(plan.existingResourcePolicy).toBe('none');
   });
 
   it('places alarms in the primary region unless they name theirs', () => {
@@ -675,6 +718,29 @@ describe('drPlanSchema: bad plans name the field', () => {
       'healthCheck: expected exactly one of url or route53HealthCheckId',
     ],
     [
+      'a per-side health check without the primary while DNS moves',
+      (p) => {
+        p.dns = dnsSection();
+        p.healthCheck = { dr: { url: 'https://shop-dr.example.com/healthz' } };
+      },
+      'healthCheck.primary: is required when dns is set: DNS only moves to the primary once it passed its health check',
+    ],
+    [
+      'a per-side health check mixed with a single one',
+      (p) => (p.healthCheck = { url: 'https://x.example.com', dr: { url: 'https://y.example.com' } }),
+      'healthCheck: Unrecognized key: "url"',
+    ],
+    [
+      'a non-HTTP health URL on one side',
+      (p) => (p.healthCheck = { primary: { url: 'ftp://x.example.com' } }),
+      'healthCheck.primary.url: expected an http:// or https:// URL',
+    ],
+    [
+      'a primary volume key in the DR region',
+      (p) => (p.volumes = { primaryKmsKeyArn: KEY_EUC1 }),
+      'volumes.primaryKmsKeyArn: is a key in eu-central-1; KMS keys are regional, expected one in eu-west-1',
+    ],
+    [
       'a non-HTTP health URL',
       (p) => (p.healthCheck = { url: 'ftp://x.example.com' }),
       'healthCheck.url: expected an http:// or https:// URL',
@@ -833,7 +899,7 @@ describe('drPlanSchema: bad plans name the field', () => {
         'backup.retention.count: expected at least 1 backups',
         'dns.records[0].type: expected one of A|AAAA|CNAME, got "MX"',
         'extra: unknown field',
-        'healthCheck: is required when dns is set: DNS only moves to a DR side that passed its health check',
+        'healthCheck: is required when dns is set: DNS only moves to a side that passed its health check',
       ]),
     );
     expect(issues).toHaveLength(5);

@@ -191,9 +191,25 @@ describe('recoveryRestoreOptions', () => {
     // Assert
     expect(options).toEqual({
       namespaceMapping: {},
-      existingResourcePolicy: plan.existingResourcePolicy,
+      existingResourcePolicy: plan.failback.existingResourcePolicy,
       privilegeGuard: plan.privilegeGuard,
     });
     expect(withoutGuard).toEqual(options);
+    expect(recoveryRestoreOptions(plan, 'dr', guard).existingResourcePolicy).toBe(
+      plan.existingResourcePolicy,
+    );
+  });
+
+  it('restores into the primary with `update` by default and the policy the guard settled otherwise', () => {
+    // Arrange
+    const settledNone = { existingResourcePolicy: 'none' };
+
+    // Act
+    const byDefault = recoveryRestoreOptions(plan, 'primary', undefined);
+    const asSettled = recoveryRestoreOptions(plan, 'primary', settledNone);
+
+    // Assert
+    expect(byDefault.existingResourcePolicy).toBe('update');
+    expect(asSettled.existingResourcePolicy).toBe('none');
   });
 });
