@@ -1,7 +1,8 @@
 // The whole local world a DR run needs, on one laptop: a primary cluster running a sample shop, a DR cluster
 // in pilot light, an S3 server with a bucket per region, EKS, EC2 and Route 53 stand-ins sharing one
-// compressed clock, a health endpoint that is healthy only when DR really runs the shop, and every workflow
-// function wired to it through the real handlers. The end-to-end tests and `npm run demo` run on it.
+// compressed clock, a health endpoint per side that is healthy only when that side's cluster really runs the
+// shop, EBS volumes whose content a test can write and read, and every workflow function wired to it
+// through the real handlers. The end-to-end tests and `npm run demo` run on it.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -45,6 +46,7 @@ import { SandboxMetrics } from './aws/sandbox-metrics.ts';
 import { SandboxNotifier } from './aws/sandbox-notifier.ts';
 import { SandboxRecoveryLedger } from './aws/sandbox-recovery-ledger.ts';
 import { SandboxRoute53 } from './aws/sandbox-route53.ts';
+import { objectKey } from './kube/object-store.ts';
 import { KubeApiSimulator } from './kube/simulator.ts';
 import type { LocalFunction, WorkflowEvent } from './workflows/local-workflow-runner.ts';
 import { LocalWorkflowStarter, localStateMachineArn } from './workflows/local-workflow-starter.ts';
@@ -68,8 +70,8 @@ const SANDBOX_TOKEN = 'eks-dr-sandbox';
 
 /** The EBS volumes behind the sample app's PVs, in the primary region. */
 export const SAMPLE_VOLUMES = [
-  { volumeId: 'vol-0a1b2c3d4e5f60001', availabilityZone: 'eu-west-1a', sizeGi: 10 },
-  { volumeId: 'vol-0a1b2c3d4e5f60002', availabilityZone: 'eu-west-1b', sizeGi: 10 },
+  { volumeId: 'vol-0a1b2c3d4e5f60001', availabilityZone: 'eu-west-1a', sizeGi: 10, data: 'orders v1' },
+  { volumeId: 'vol-0a1b2c3d4e5f60002', availabilityZone: 'eu-west-1b', sizeGi: 10, data: 'orders v1' },
 ] as const;
 
 /** The Route 53 zone of the sample plan. */
@@ -117,7 +119,10 @@ export interface SandboxWorld {
   readonly ledger: SandboxRecoveryLedger;
   readonly stores: Record<Side, S3BackupStore>;
   readonly s3Endpoint: string;
+  /** DR's health endpoint: the failover's gate. */
   readonly health: SandboxHealthEndpoint;
+  /** The primary's health endpoint: the failback's gate. */
+  readonly primaryHealth: SandboxHealthEndpoint;
   /** The functions' dependencies: the world's stand-ins behind the interfaces of src/. */
   readonly deps: FunctionDependencies;
   /** Step Functions for the trigger: runs the ASL files locally with functionsFor(world). */
@@ -128,6 +133,10 @@ export interface SandboxWorld {
   restoreTimeBudgetMs: number;
   /** Objects in the sample app's namespaces of a simulator (no nodes, no built-ins). */
   sampleObjects(cluster: KubeApiSimulator): string[];
+  /** Writes `data` on the EBS volume behind one side's PV, as the pod using it would. */
+  writeVolume(side: Side, persistentVolume: string, data: string): void;
+  /** What is written on the EBS volume behind one side's PV now. */
+  volumeData(side: Side, persistentVolume: string): string | undefined;
   /** Real milliseconds for a Wait state of `seconds` (the runner's `waitMs`). */
   waitMs(seconds: number): number;
   /** Delivers an EventBridge event to the trigger function. */
@@ -135,7 +144,7 @@ export interface SandboxWorld {
   stop(): Promise<void>;
 }
 
-/** The health endpoint's knobs. */
+/** A health endpoint's knobs. */
 export interface SandboxHealthEndpoint {
   readonly url: string;
   /** Answers this status whatever DR runs (a broken ingress, say); undefined returns to the real check. */
@@ -184,8 +193,11 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
 
     const health = await startHealthEndpoint(dr);
     cleanups.push(() => health.close());
+    const primaryHealth = await startHealthEndpoint(primary);
+    cleanups.push(() => primaryHealth.close());
 
-    const plan = parsePlan(samplePlan(buckets, health.endpoint.url, options.plan), 'sandbox world plan');
+    const urls = { primary: primaryHealth.endpoint.url, dr: health.endpoint.url };
+    const plan = parsePlan(samplePlan(buckets, urls, options.plan), 'sandbox world plan');
 
     const eks = new SandboxEks({
       clock,
@@ -291,11 +303,16 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       stores,
       s3Endpoint,
       health: health.endpoint,
+      primaryHealth: primaryHealth.endpoint,
       deps,
       workflows,
       realMsPerModelledSecond: perSecond,
       restoreTimeBudgetMs: options.restoreTimeBudgetMs ?? 900_000,
       sampleObjects: (cluster) => sampleObjects(cluster),
+      writeVolume: (side, pv, data) =>
+        ec2.region(regionOf(side)).writeVolume(volumeIdOf(side === 'primary' ? primary : dr, pv), data),
+      volumeData: (side, pv) =>
+        ec2.region(regionOf(side)).volumeData(volumeIdOf(side === 'primary' ? primary : dr, pv)),
       waitMs: (seconds) => clock.toRealMs(seconds * 1000),
       trigger: (event) => triggerFn(event),
       stop: async () => {
@@ -352,7 +369,7 @@ export function stateMachineOf(workflow: WorkflowName): string {
 
 function samplePlan(
   buckets: Record<Side, string>,
-  healthUrl: string,
+  healthUrls: Record<Side, string>,
   overrides: Partial<DrPlanInput> = {},
 ): DrPlanInput {
   const base: DrPlanInput = {
@@ -397,7 +414,10 @@ function samplePlan(
         },
       ],
     },
-    healthCheck: { url: healthUrl, consecutiveSuccesses: 2, timeoutSeconds: 2 },
+    healthCheck: {
+      primary: { url: healthUrls.primary, consecutiveSuccesses: 2, timeoutSeconds: 2 },
+      dr: { url: healthUrls.dr, consecutiveSuccesses: 2, timeoutSeconds: 2 },
+    },
     failover: { alarms: [{ name: 'shop-primary-5xx' }], autoFailover: true, approvalRequired: false },
     objectives: { rtoMinutes: 30, rpoMinutes: 60 },
   };
@@ -432,15 +452,15 @@ function initialRecords(): DnsRecordSet[] {
   ];
 }
 
-/** 200 while the DR cluster runs every Deployment of the shop Ready; 503 otherwise. */
+/** 200 while the cluster runs every Deployment of the shop Ready; 503 otherwise. */
 async function startHealthEndpoint(
-  dr: KubeApiSimulator,
+  cluster: KubeApiSimulator,
 ): Promise<{ endpoint: SandboxHealthEndpoint; close: () => Promise<void> }> {
   let forced: number | undefined;
   let probes = 0;
   const server: Server = createServer((request, response) => {
     probes += 1;
-    const status = request.url === '/healthz' ? (forced ?? (drServesShop(dr) ? 200 : 503)) : 404;
+    const status = request.url === '/healthz' ? (forced ?? (servesShop(cluster) ? 200 : 503)) : 404;
     response
       .writeHead(status, { 'content-type': 'text/plain' })
       .end(status === 200 ? 'ok\n' : 'unavailable\n');
@@ -468,8 +488,8 @@ async function startHealthEndpoint(
   };
 }
 
-function drServesShop(dr: KubeApiSimulator): boolean {
-  const deployments = [...(dr.store.existingTable('deployments.apps')?.objects.values() ?? [])].map(
+function servesShop(cluster: KubeApiSimulator): boolean {
+  const deployments = [...(cluster.store.existingTable('deployments.apps')?.objects.values() ?? [])].map(
     (stored) =>
       JSON.parse(stored.json) as { spec?: { replicas?: number }; status?: { readyReplicas?: number } },
   );
@@ -477,6 +497,17 @@ function drServesShop(dr: KubeApiSimulator): boolean {
     deployments.length > 0 &&
     deployments.every((d) => (d.status?.readyReplicas ?? 0) >= (d.spec?.replicas ?? 1))
   );
+}
+
+// The EBS volume id behind a CSI PersistentVolume of the cluster; throws naming the PV when there is none.
+function volumeIdOf(cluster: KubeApiSimulator, persistentVolume: string): string {
+  const stored = cluster.store
+    .existingTable('persistentvolumes')
+    ?.objects.get(objectKey('', persistentVolume));
+  const pv = JSON.parse(stored?.json ?? '{}') as { spec?: { csi?: { volumeHandle?: string } } };
+  const id = pv.spec?.csi?.volumeHandle;
+  if (id === undefined) throw new RangeError(`PersistentVolume ${persistentVolume}: none with an EBS volume`);
+  return id;
 }
 
 const BUILT_IN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);

@@ -1,5 +1,7 @@
 // An in-memory EC2 per region for the sandbox: EBS volumes, snapshots, cross-region copies and volumes from
-// snapshots, each taking a modelled time on an injectable clock, with fault hooks. Throttled calls are tried
+// snapshots, each taking a modelled time on an injectable clock, with fault hooks. A volume's content is
+// modelled as a string (`data`): a snapshot takes the volume's as it is then, a copy and a volume made from a
+// snapshot carry it on, so a test can tell which write a restored volume holds. Throttled calls are tried
 // again as the EC2 client's standard retry does, and every failure is an SDK-shaped error (`name` is EC2's
 // code) turned into a domain error by the adapter's own mapping, so the sandbox takes production's path.
 
@@ -96,6 +98,8 @@ export interface StandInSnapshot {
   durationMs: number;
   /** Set by a fault hook: the snapshot turns to error half-way. */
   failure: string | undefined;
+  /** The content of the volume when the snapshot was started (carried by copies). */
+  data: string | undefined;
 }
 
 /** A volume as the stand-in holds it. */
@@ -114,6 +118,8 @@ export interface StandInVolume {
   failed: boolean;
   /** The instance it is attached to (set by attachVolume): EC2 reports it in-use and refuses to delete it. */
   attachedTo: string | undefined;
+  /** What is written on it: set by addVolume or writeVolume, or the snapshot's it was made from. */
+  data: string | undefined;
 }
 
 interface Fault {
@@ -197,6 +203,7 @@ export class Ec2StandIn implements VolumeSnapshots {
   readonly #throttles: { operation: Ec2Operation | undefined; remaining: number; skip: number }[] = [];
   readonly #snapshotFaults: Fault[] = [];
   readonly #copyFaults: Fault[] = [];
+  readonly #stalledCopies: Fault[] = [];
   readonly #volumeFaults: Fault[] = [];
 
   constructor(registry: Ec2Registry, region: string) {
@@ -207,7 +214,13 @@ export class Ec2StandIn implements VolumeSnapshots {
   // ---- sandbox set-up and inspection ----
 
   /** An EBS volume that already exists (what a CSI provisioner made), available at once. */
-  addVolume(volume: { availabilityZone: string; sizeGi: number; volumeId?: string; tags?: Tags }): string {
+  addVolume(volume: {
+    availabilityZone: string;
+    sizeGi: number;
+    volumeId?: string;
+    tags?: Tags;
+    data?: string;
+  }): string {
     this.#checkZone(volume.availabilityZone);
     const id = volume.volumeId ?? this.#registry.nextId('vol');
     const now = this.#registry.now();
@@ -225,8 +238,21 @@ export class Ec2StandIn implements VolumeSnapshots {
       readyAt: now,
       failed: false,
       attachedTo: undefined,
+      data: volume.data,
     });
     return id;
+  }
+
+  /** Writes `data` on a volume, as a pod using its PV would: later snapshots take it. */
+  writeVolume(id: string, data: string): void {
+    const volume = this.#volumes.get(id);
+    if (volume === undefined) throw new RangeError(`writeVolume ${id}: no such volume in ${this.region}`);
+    volume.data = data;
+  }
+
+  /** What is written on a volume (undefined: nothing, or no such volume). */
+  volumeData(id: string): string | undefined {
+    return this.#volumes.get(id)?.data;
   }
 
   /** A copy of one snapshot's record, or undefined. */
@@ -288,6 +314,11 @@ export class Ec2StandIn implements VolumeSnapshots {
     this.#copyFaults.push(fault(options.sourceSnapshotId, options.times, options.message ?? 'Copy failed'));
   }
 
+  /** The next `times` copies (of `sourceSnapshotId`, or of any) stay pending, at 0%, for ever. */
+  stallCopies(options: { sourceSnapshotId?: string; times?: number } = {}): void {
+    this.#stalledCopies.push(fault(options.sourceSnapshotId, options.times, 'stalled'));
+  }
+
   /** The next `times` volumes made from `snapshotId` (or from any) go to state error. */
   failVolumes(options: { snapshotId?: string; times?: number } = {}): void {
     this.#volumeFaults.push(fault(options.snapshotId, options.times, 'error'));
@@ -313,6 +344,7 @@ export class Ec2StandIn implements VolumeSnapshots {
         encrypted: volume.encrypted,
         kmsKeyId: volume.kmsKeyId,
         failure: take(this.#snapshotFaults, volumeId),
+        data: volume.data,
       });
       return snapshot.id;
     });
@@ -385,7 +417,9 @@ export class Ec2StandIn implements VolumeSnapshots {
         sourceRegion: request.sourceRegion,
         sourceSnapshotId: request.sourceSnapshotId,
         failure: take(this.#copyFaults, request.sourceSnapshotId),
+        data: source.data,
       });
+      if (take(this.#stalledCopies, request.sourceSnapshotId) !== undefined) copy.durationMs = Infinity;
       return copy.id;
     });
   }
@@ -427,6 +461,7 @@ export class Ec2StandIn implements VolumeSnapshots {
         readyAt: now + this.#registry.scaled(this.#registry.latency.volumeMs),
         failed: take(this.#volumeFaults, snapshot.id) !== undefined,
         attachedTo: undefined,
+        data: snapshot.data,
       });
       if (request.clientToken !== undefined)
         this.#clientTokens.set(request.clientToken, { volumeId: id, fingerprint });
@@ -534,6 +569,7 @@ export class Ec2StandIn implements VolumeSnapshots {
       startedAt: this.#registry.now(),
       durationMs: this.#registry.scaled(modelMs),
       failure: undefined,
+      data: undefined,
     };
     this.#snapshots.set(snapshot.id, snapshot);
     return snapshot;
