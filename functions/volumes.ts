@@ -42,7 +42,7 @@ export interface VolumesAnswer {
 
 /** The volumes function over its dependencies. */
 export function createHandler(
-  deps: Pick<FunctionDependencies, 'plan' | 'volumeSnapshots' | 'now' | 'sleep'>,
+  deps: Pick<FunctionDependencies, 'plan' | 'volumeSnapshots' | 'now' | 'sleep' | 'tuning'>,
 ): StepHandler<Timed<VolumesAnswer>> {
   return async (event) => {
     const request = parseInput('Volumes', volumesInput, event);

@@ -21,7 +21,7 @@ import { createHandler as prune } from '../functions/prune.ts';
 import { createHandler as report } from '../functions/report.ts';
 import { createHandler as restore } from '../functions/restore.ts';
 import { createHandler as selectBackup } from '../functions/select-backup.ts';
-import type { FunctionDependencies } from '../functions/shared/dependencies.ts';
+import type { FunctionDependencies, FunctionTuning } from '../functions/shared/dependencies.ts';
 import type { Side } from '../functions/shared/envelope.ts';
 import { logger } from '../functions/shared/powertools.ts';
 import { clusterNameOf } from '../functions/shared/sides.ts';
@@ -102,6 +102,8 @@ export interface SandboxWorldOptions {
   ) => Partial<Record<WorkflowFunction, LocalFunction>>;
   /** The draw of node boot times in [0, 1). @default Math.random */
   random?: () => number;
+  /** Knobs of the functions beyond the world's compressed-time defaults (e.g. a shorter copy deadline). */
+  tuning?: Partial<FunctionTuning>;
 }
 
 /** The local world; `stop()` tears it all down. */
@@ -286,7 +288,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       workflows,
       ledger,
       volumeSnapshots: (side) => ec2.region(regionOf(side)),
-      tuning: { healthIntervalMs: 1000, restoreSafetyMarginMs: 0, volumePollMs: 5_000 },
+      tuning: { healthIntervalMs: 1000, restoreSafetyMarginMs: 0, volumePollMs: 5_000, ...options.tuning },
     };
     const triggerFn = trigger(deps);
     world = {

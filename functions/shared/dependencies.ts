@@ -35,6 +35,8 @@ export interface FunctionTuning {
   volumePollMs?: number;
   /** Availability zones of the DR region new volumes may go to. @default `<dr region>a`, `b`, `c` */
   drAvailabilityZones?: readonly string[];
+  /** How long an EBS snapshot copy may stay pending. @default 12 hours (VolumeBackupper's) */
+  volumeCopyTimeoutMs?: number;
 }
 
 /** Everything the handlers need, each behind an interface of src/. */

@@ -21,14 +21,18 @@ export const PRIMARY_TO_DR: VolumeDirection = { from: 'primary', to: 'dr' };
 
 /** Snapshots of one side's volumes and their copies to the other (the snapshot and volumes functions). */
 export function volumeBackupper(
-  deps: Pick<FunctionDependencies, 'volumeSnapshots' | 'now' | 'sleep'>,
+  // Tuning is optional: the snapshot step only starts snapshots, which the copy deadline does not bound.
+  deps: Pick<FunctionDependencies, 'volumeSnapshots' | 'now' | 'sleep'> &
+    Partial<Pick<FunctionDependencies, 'tuning'>>,
   direction: VolumeDirection = PRIMARY_TO_DR,
 ): VolumeBackupper {
+  const copyTimeoutMs = deps.tuning?.volumeCopyTimeoutMs;
   return new VolumeBackupper({
     from: deps.volumeSnapshots(direction.from),
     to: deps.volumeSnapshots(direction.to),
     sleep: deps.sleep,
     now: () => deps.now().getTime(),
+    ...(copyTimeoutMs === undefined ? {} : { limits: { copyTimeoutMs } }),
   });
 }
 

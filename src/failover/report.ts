@@ -75,6 +75,8 @@ export interface RunReport {
   rto?: ObjectiveMeasure;
   rpo?: ObjectiveMeasure & { backupName?: string };
   restore?: RestoreCounts;
+  /** Failback: objects deleted in DR that the primary still had, and those of them removed from it. */
+  deletedInDr?: { objects: string[]; removedFromPrimary: string[] };
   /** Backup workflow: what the snapshot captured. */
   backup?: { name?: string; objects?: number; bytes?: number; volumes?: number };
   dns?: { changeId?: string; insync: boolean; previousRecords: number };
@@ -220,6 +222,13 @@ export function buildReport(plan: DrPlan, request: ReportRequest, now: Date): Ru
     }
     const restore = restoreCounts(resultOf(steps, 'restore'));
     if (restore) report.restore = restore;
+    const deletedInDr = resultOf(steps, 'restore').deletedInDr;
+    if (isRecord(deletedInDr)) {
+      report.deletedInDr = {
+        objects: stringsOf(deletedInDr.deletedInDr),
+        removedFromPrimary: stringsOf(deletedInDr.removedFromPrimary),
+      };
+    }
     const cleanup = cleanupOf(resultOf(steps, 'cleanup'));
     if (cleanup) report.cleanup = cleanup;
     const change = resultOf(steps, 'dns');
@@ -491,6 +500,10 @@ function numberOf(value: unknown): number | undefined {
 
 function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -5,7 +5,14 @@ import {
   type LocalWorkflowResult,
   runLocalWorkflow,
 } from '../../sandbox/workflows/local-workflow-runner.ts';
-import { functionsFor, type SandboxWorld } from '../../sandbox/world.ts';
+import {
+  functionsFor,
+  SAMPLE_TARGETS,
+  SAMPLE_ZONE_ID,
+  type SandboxWorld,
+  type SandboxWorldOptions,
+  startSandboxWorld,
+} from '../../sandbox/world.ts';
 import type { WorkflowFunction, WorkflowName } from '../../src/workflows/definitions.ts';
 
 /** Runs one workflow with every function real, Waits on the world's compressed clock. */
@@ -55,4 +62,30 @@ export function counting(
       },
     ]),
   );
+}
+
+/** A world that ran a backup and a failover: DR serves the shop and DNS points at it. */
+export async function failedOverWorld(options: SandboxWorldOptions = {}): Promise<SandboxWorld> {
+  const world = await startSandboxWorld(options);
+  for (const [workflow, name] of [
+    ['backup', 'shop-backup-20260304T1000Z'],
+    ['failover', 'shop-failover-20260304T1100Z'],
+  ] as const) {
+    const run = await runOnWorld(world, workflow, { executionName: name });
+    if (run.status !== 'SUCCEEDED') {
+      await world.stop();
+      throw new Error(`${workflow} failed: ${run.error} ${String(run.cause)}`);
+    }
+  }
+  return world;
+}
+
+/** Where DNS points: the side each of the sample plan's records serves. */
+export function dnsSide(world: SandboxWorld): 'primary' | 'dr' | 'mixed' {
+  const records = world.route53.records(SAMPLE_ZONE_ID);
+  const shop = records.find((r) => r.name === 'shop.example.com.')?.values?.[0];
+  const heavy = records.find((r) => r.name === 'api.example.com.' && r.weight === 100)?.values?.[0];
+  if (shop === SAMPLE_TARGETS.primary.shop && heavy === SAMPLE_TARGETS.primary.api) return 'primary';
+  if (shop === SAMPLE_TARGETS.dr.shop && heavy === SAMPLE_TARGETS.dr.api) return 'dr';
+  return 'mixed';
 }

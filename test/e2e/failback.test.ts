@@ -1,50 +1,147 @@
-// Failback end to end: after a failover, a change made in DR during the outage comes home with a fresh DR
-// snapshot, DNS returns to the primary, and the DR node groups go back to pilot light.
+// Failback end to end, a lossless round trip: after a failover, DR serves the shop and things change there
+// (an object created, a Deployment's image changed, an object deleted, data written to a volume); failback
+// brings every change home through the real ASL, DNS returns to the primary, and DR goes back to pilot light.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalWorkflowResult } from '../../sandbox/workflows/local-workflow-runner.ts';
-import { SAMPLE_TARGETS, SAMPLE_ZONE_ID, type SandboxWorld, startSandboxWorld } from '../../sandbox/world.ts';
-import { reportOf, runOnWorld } from './e2e-helpers.ts';
+import type { SandboxWorld } from '../../sandbox/world.ts';
+import type { ClusterClient } from '../../src/kube/cluster-client.ts';
+import type { ApiResource, KubeObject } from '../../src/kube/kube-object.ts';
+import { dnsSide, failedOverWorld, reportOf, runOnWorld, statesOf } from './e2e-helpers.ts';
 
-let world: SandboxWorld;
-let result: LocalWorkflowResult;
+const DEPLOYMENTS: ApiResource = {
+  group: 'apps',
+  version: 'v1',
+  resource: 'deployments',
+  kind: 'Deployment',
+  namespaced: true,
+  verbs: ['get', 'update'],
+};
+const PROMOTIONS: ApiResource = {
+  group: 'shop.example.com',
+  version: 'v1',
+  resource: 'promotions',
+  kind: 'Promotion',
+  namespaced: true,
+  verbs: ['get', 'delete'],
+};
+const DR_IMAGE = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.43.0-hotfix';
+const PV = 'pvc-0b6f1c2a-db-0';
+const DELETED = 'promotions.shop.example.com shop/spring-sale';
 
-beforeAll(async () => {
-  world = await startSandboxWorld();
-  for (const [workflow, name] of [
-    ['backup', 'shop-backup-20260304T1000Z'],
-    ['failover', 'shop-failover-20260304T1100Z'],
-  ] as const) {
-    const run = await runOnWorld(world, workflow, { executionName: name });
-    if (run.status !== 'SUCCEEDED') throw new Error(`${workflow} failed: ${run.error} ${String(run.cause)}`);
-  }
-  // Written while DR served the shop: failback must bring it home.
+/** What happens in DR while it serves the shop: one of each kind of change a failback must carry home. */
+async function changeDr(world: SandboxWorld): Promise<void> {
   world.dr.loadYaml(
     'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: orders-during-outage\n  namespace: shop\ndata:\n  count: "42"\n',
   );
-  result = await runOnWorld(world, 'failback', {
-    executionName: 'shop-failback-20260304T1300Z',
-    input: { reason: 'eu-west-1 is back' },
+  const client = await world.deps.cluster('dr');
+  const api = (await client.get(DEPLOYMENTS, 'shop', 'api')) as KubeObject;
+  const containers = (api.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec
+    .containers;
+  (containers[0] as { image: string }).image = DR_IMAGE;
+  await client.replace(DEPLOYMENTS, 'shop', api);
+  await client.delete(PROMOTIONS, 'shop', 'spring-sale');
+  world.writeVolume('dr', PV, 'orders v2, written in DR');
+}
+
+async function imageOf(client: ClusterClient): Promise<string | undefined> {
+  const api = await client.get(DEPLOYMENTS, 'shop', 'api');
+  return (api?.spec as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined)?.template
+    ?.spec?.containers?.[0]?.image;
+}
+
+describe('failback workflow on the sandbox: the round trip', () => {
+  let world: SandboxWorld;
+  let result: LocalWorkflowResult;
+
+  beforeAll(async () => {
+    world = await failedOverWorld();
+    await changeDr(world);
+    result = await runOnWorld(world, 'failback', {
+      executionName: 'shop-failback-20260304T1300Z',
+      input: { reason: 'eu-west-1 is back' },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await world?.stop();
   });
-}, 30_000);
 
-afterAll(async () => {
-  await world?.stop();
-});
-
-describe('failback workflow on the sandbox', () => {
-  it('succeeds and restores what changed in DR into the primary', () => {
+  it('succeeds, and the primary holds the object created and the image changed in DR', async () => {
     // Arrange
-    const expected = 'configmaps shop/orders-during-outage';
+    const primary = await world.deps.cluster('primary');
 
     // Act
-    const primary = world.sampleObjects(world.primary);
+    const objects = world.sampleObjects(world.primary);
+    const image = await imageOf(primary);
 
     // Assert
     expect(result.status, String(result.cause)).toBe('SUCCEEDED');
-    expect(primary).toContain(expected);
+    expect(objects).toContain('configmaps shop/orders-during-outage');
+    expect(image).toBe(DR_IMAGE);
+    expect(reportOf(result)).toMatchObject({ restore: { updated: expect.any(Number) } });
+    expect((reportOf(result) as { restore: { updated: number } }).restore.updated).toBeGreaterThan(0);
   });
 
-  it('copies the DR snapshot to the primary bucket, verified', async () => {
+  it("brings DR's volume data home: the primary's PV points at a new primary volume holding the DR version", () => {
+    // Arrange
+    const primaryRegion = world.ec2.region(world.plan.primary.region);
+
+    // Act
+    const data = world.volumeData('primary', PV);
+    const restored = primaryRegion
+      .listVolumes()
+      .filter((volume) => volume.tags['eks-dr:restore']?.startsWith('shop-failback-20260304t1300z'));
+
+    // Assert
+    expect(data).toBe('orders v2, written in DR');
+    expect(restored.map((volume) => volume.availabilityZone).sort()).toEqual(['eu-west-1a', 'eu-west-1b']);
+    expect(restored.every((volume) => volume.encrypted)).toBe(true);
+    expect(world.volumeData('primary', 'pvc-0b6f1c2a-db-1')).toBe('orders v1');
+  });
+
+  it('snapshots the DR volumes and copies them to the primary region before the restore', () => {
+    // Arrange
+    const states = statesOf(result);
+
+    // Act
+    const order = ['SnapshotDr', 'CheckVolumeSnapshots', 'StartVolumeCopies', 'CheckVolumeCopies', 'Restore'];
+
+    // Assert
+    const firsts = order.map((state) => states.indexOf(state));
+    expect(firsts.every((index) => index >= 0)).toBe(true);
+    expect([...firsts].sort((a, b) => a - b)).toEqual(firsts);
+  });
+
+  it('reports the object deleted in DR by name and, without the flag, leaves it in the primary', () => {
+    // Arrange
+    const report = reportOf(result) as { deletedInDr?: { objects: string[]; removedFromPrimary: string[] } };
+
+    // Act
+    const objects = world.sampleObjects(world.primary);
+
+    // Assert
+    expect(report.deletedInDr).toEqual({ objects: [DELETED], removedFromPrimary: [] });
+    expect(objects).toContain(DELETED);
+  });
+
+  it('moves DNS back only after the primary passed its own gate, then scales DR to pilot light', async () => {
+    // Arrange
+    await world.eks.idle();
+    const states = statesOf(result);
+
+    // Act
+    const group = await world.eks.describeNodeGroup(world.plan.dr.clusterName, 'apps');
+
+    // Assert
+    expect(dnsSide(world)).toBe('primary');
+    expect(world.primaryHealth.probes).toBeGreaterThanOrEqual(2);
+    expect(states.indexOf('HealthGate')).toBeLessThan(states.indexOf('ChangeDns'));
+    expect(states.lastIndexOf('CheckDns')).toBeLessThan(states.indexOf('ScaleDown'));
+    expect(group).toMatchObject({ desired: 0, readyNodes: 0, status: 'ACTIVE' });
+    expect(reportOf(result)).toMatchObject({ outcome: 'Succeeded', workflow: 'failback' });
+  });
+
+  it('copies the DR snapshot to the primary bucket, verified, with its volume copies', async () => {
     // Arrange
     const backups = (await world.stores.primary.list()).backups;
 
@@ -54,34 +151,42 @@ describe('failback workflow on the sandbox', () => {
     // Assert
     expect(fromDr).toHaveLength(1);
     expect(fromDr[0]?.manifest.copiedRegions).toContain(world.plan.primary.region);
+    expect(fromDr[0]?.manifest.volumeSnapshots.map((record) => record.region)).toEqual([
+      world.plan.dr.region,
+      world.plan.dr.region,
+    ]);
+  });
+});
+
+describe('failback workflow on the sandbox: removeDeletedInDr', () => {
+  let world: SandboxWorld;
+  let result: LocalWorkflowResult;
+
+  beforeAll(async () => {
+    world = await failedOverWorld();
+    await changeDr(world);
+    result = await runOnWorld(world, 'failback', {
+      executionName: 'shop-failback-20260304T1400Z',
+      input: { removeDeletedInDr: true },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await world?.stop();
   });
 
-  it('points DNS back at the primary', () => {
+  it('removes from the primary what was deleted in DR, and reports it', () => {
     // Arrange
-    const records = world.route53.records(SAMPLE_ZONE_ID);
+    const report = reportOf(result) as { deletedInDr?: { objects: string[]; removedFromPrimary: string[] } };
 
     // Act
-    const shop = records.find((r) => r.name === 'shop.example.com.');
-    const primaryApi = records.find(
-      (r) => r.name === 'api.example.com.' && r.values?.[0] === SAMPLE_TARGETS.primary.api,
-    );
+    const objects = world.sampleObjects(world.primary);
 
     // Assert
-    expect(shop?.values).toEqual([SAMPLE_TARGETS.primary.shop]);
-    expect(primaryApi?.weight).toBe(100);
-  });
-
-  it('scales the DR node group back to pilot light and reports the run', async () => {
-    // Arrange
-    await world.eks.idle();
-
-    // Act
-    const group = await world.eks.describeNodeGroup(world.plan.dr.clusterName, 'apps');
-    const report = reportOf(result) as { outcome: string; workflow: string; rto: { seconds: number } };
-
-    // Assert
-    expect(group).toMatchObject({ desired: 0, readyNodes: 0, status: 'ACTIVE' });
-    expect(report).toMatchObject({ outcome: 'Succeeded', workflow: 'failback' });
-    expect(report.rto.seconds).toBeGreaterThan(0);
+    expect(result.status, String(result.cause)).toBe('SUCCEEDED');
+    expect(report.deletedInDr).toEqual({ objects: [DELETED], removedFromPrimary: [DELETED] });
+    expect(objects).not.toContain(DELETED);
+    expect(objects).toContain('promotions.shop.example.com shop/loyalty');
+    expect(objects).toContain('configmaps shop/orders-during-outage');
   });
 });
