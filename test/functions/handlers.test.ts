@@ -147,6 +147,24 @@ describe('input validation', () => {
       field: 'volumes',
     },
     {
+      name: 'Volumes',
+      handler: volumes(deps),
+      payload: {
+        ...BASE,
+        action: 'checkCopies',
+        from: 'dr',
+        to: 'dr',
+        volumes: {
+          backupName: 'b',
+          sourceRegion: 'eu-central-1',
+          region: 'eu-west-1',
+          kmsKeyId: 'k',
+          items: [],
+        },
+      },
+      field: 'to',
+    },
+    {
       name: 'Copy',
       handler: copy(deps),
       payload: { ...BASE, from: 'primary', to: 'primary', backup: { name: 'b' } },
@@ -244,6 +262,40 @@ describe('answers', () => {
     // Assert
     expect(result).toMatchObject({ healthy: true, status: '200', probes: 2 });
     expect(probes).toEqual(['http://127.0.0.1:9/healthz', 'http://127.0.0.1:9/healthz']);
+  });
+
+  it("Health probes the side's own check: DR's before a failover, the primary's before a failback", async () => {
+    // Arrange
+    const { deps, probes } = standIns();
+    const plan = aPlan((raw) => {
+      raw.dns = dnsSection();
+      raw.healthCheck = {
+        primary: { url: 'http://127.0.0.1:9/primary', consecutiveSuccesses: 1 },
+        dr: { url: 'http://127.0.0.1:9/dr', consecutiveSuccesses: 1 },
+      };
+    });
+    const handler = health({ ...deps, plan });
+
+    // Act
+    await handler({ ...BASE, side: 'dr' });
+    await handler({ ...BASE, side: 'primary' });
+
+    // Assert
+    expect(probes).toEqual(['http://127.0.0.1:9/dr', 'http://127.0.0.1:9/primary']);
+  });
+
+  it("Health refuses a side the plan has no check for, naming the plan's field", async () => {
+    // Arrange
+    const { deps } = standIns();
+    const plan = aPlan((raw) => {
+      raw.healthCheck = { dr: { url: 'http://127.0.0.1:9/dr' } };
+    });
+
+    // Act
+    const call = health({ ...deps, plan })({ ...BASE, side: 'primary' });
+
+    // Assert
+    await expect(call).rejects.toThrow(/^plan section healthCheck\.primary: the plan has no health check/);
   });
 
   it('Approval publishes the task token to the topic and answers its message id', async () => {

@@ -1,5 +1,6 @@
-// A drill's cleanup through the restore handler: after the namespaces and PVs it removes the DR volumes the
-// restore made (and only those), reports volumes still attached at its deadline, and leaves EC2 alone elsewhere.
+// A drill's cleanup through the restore handler: after the namespaces and PVs it removes the volumes the
+// restore made in the region it restored into (and only those), reports volumes still attached at its
+// deadline, and leaves EC2 alone elsewhere.
 import { describe, expect, it } from 'vitest';
 import { createHandler as restore } from '../../functions/restore.ts';
 import type { FunctionDependencies } from '../../functions/shared/dependencies.ts';
@@ -65,7 +66,8 @@ function aCleanup(options: { volumesEnabled?: boolean } = {}) {
   } as unknown as FunctionDependencies;
   const restoredVolume = () =>
     ec2.addVolume({ availabilityZone: `${DR}a`, sizeGi: 8, tags: { [RESTORE_TAG]: 'shop-drill-1' } });
-  return { handler: restore(deps), ec2, deletes, restoredVolume, elapsed: () => clock - START };
+  const primaryEc2 = registry.region('eu-west-1');
+  return { handler: restore(deps), ec2, primaryEc2, deletes, restoredVolume, elapsed: () => clock - START };
 }
 
 describe('restore handler, cleanup action', () => {
@@ -123,25 +125,41 @@ describe('restore handler, cleanup action', () => {
     expect(ec2.volume(attached)).toBeDefined();
   });
 
-  it('touches no volume on the primary side or when the plan has volumes disabled', async () => {
+  it('touches no volume when the plan has volumes disabled', async () => {
     // Arrange
-    const primary = aCleanup();
     const disabled = aCleanup({ volumesEnabled: false });
-    const restored = (ids: string[]) => ({ createdNamespaces: ['shop-rehearsal'], createdVolumes: ids });
-    const primaryEvent = cleanupEvent(restored([primary.restoredVolume()]), 'primary');
-    const disabledEvent = cleanupEvent(restored([disabled.restoredVolume()]));
+    const event = cleanupEvent({
+      createdNamespaces: ['shop-rehearsal'],
+      createdVolumes: [disabled.restoredVolume()],
+    });
 
     // Act
-    const answers = [
-      await primary.handler(primaryEvent, contextWith(60_000)),
-      await disabled.handler(disabledEvent, contextWith(60_000)),
-    ];
+    const answer = await disabled.handler(event, contextWith(60_000));
 
     // Assert
-    for (const answer of answers) expect(answer).toMatchObject({ deletedVolumes: [], volumesLeft: [] });
-    expect(primary.ec2.listVolumes()).toHaveLength(1);
+    expect(answer).toMatchObject({ deletedVolumes: [], volumesLeft: [] });
     expect(disabled.ec2.listVolumes()).toHaveLength(1);
-    expect(primary.ec2.calls.DescribeVolumes + disabled.ec2.calls.DescribeVolumes).toBe(0);
-    expect(primary.deletes).toEqual(['namespaces/shop-rehearsal']);
+    expect(disabled.ec2.calls.DescribeVolumes).toBe(0);
+    expect(disabled.deletes).toEqual(['namespaces/shop-rehearsal']);
+  });
+
+  it("on the primary side deletes the volumes the restore made in the primary's region, never DR's", async () => {
+    // Arrange
+    const cleanup = aCleanup();
+    const drVolume = cleanup.restoredVolume();
+    const primaryVolume = cleanup.primaryEc2.addVolume({ availabilityZone: 'eu-west-1a', sizeGi: 8 });
+    const event = cleanupEvent(
+      { createdNamespaces: ['shop-rehearsal'], createdVolumes: [primaryVolume] },
+      'primary',
+    );
+
+    // Act
+    const answer = await cleanup.handler(event, contextWith(60_000));
+
+    // Assert
+    expect(answer).toMatchObject({ deletedVolumes: [primaryVolume], volumesLeft: [] });
+    expect(cleanup.primaryEc2.listVolumes()).toHaveLength(0);
+    expect(cleanup.ec2.listVolumes().map((volume) => volume.id)).toEqual([drVolume]);
+    expect(cleanup.ec2.calls.DescribeVolumes).toBe(0);
   });
 });
