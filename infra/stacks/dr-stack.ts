@@ -168,6 +168,9 @@ export class DrStack extends Stack {
       ...allow.createVolumes(this, plan.dr.region),
       allow.deleteRestoredVolumes(this, plan.dr.region),
       ...ebsKeys(this, plan),
+      // Failback: primary volumes from the copies of DR's snapshots.
+      ...allow.createVolumes(this, plan.primary.region),
+      ...primaryEbsKeys(this, plan),
     );
 
     const workloadsReady = fn('workloads-ready');
@@ -207,6 +210,14 @@ export class DrStack extends Stack {
       allow.describeVolumesAndSnapshots(),
       ...allow.createSnapshots(this, plan.dr.region),
     );
+    // Failback's EBS steps: DR's snapshots copied to the primary region with the primary's volume key.
+    const volumes = fn('volumes', { timeout: Duration.minutes(2) });
+    volumes.allow(
+      allow.describeVolumesAndSnapshots(),
+      ...allow.copySnapshots(this, plan.dr.region, plan.primary.region),
+      ...ebsKeys(this, plan),
+      ...primaryEbsKeys(this, plan),
+    );
     const copy = fn('copy', { timeout: Duration.minutes(10), memorySize: 1024 });
     copy.allow(
       ...allow.backupBucketAccess(this, plan, 'dr', ['read'], drKey),
@@ -225,9 +236,10 @@ export class DrStack extends Stack {
       dns,
       report,
       snapshot,
+      volumes,
       copy,
     };
-    const invoked: Record<Exclude<WorkflowFunction, 'Volumes' | 'Prune'>, EksDrFunction> = {
+    const invoked: Record<Exclude<WorkflowFunction, 'Prune'>, EksDrFunction> = {
       Guard: guard,
       Approval: approval,
       SelectBackup: selectBackup,
@@ -238,6 +250,7 @@ export class DrStack extends Stack {
       Dns: dns,
       Report: report,
       Snapshot: snapshot,
+      Volumes: volumes,
       Copy: copy,
     };
     const lambdas = Object.fromEntries(Object.entries(invoked).map(([stem, f]) => [stem, f.function]));
@@ -381,4 +394,10 @@ export class DrStack extends Stack {
 function ebsKeys(stack: Stack, plan: DrPlan) {
   const key = plan.volumes.drKmsKeyArn ?? plan.dr.kmsKeyArn;
   return key === undefined ? [] : allow.ebsKeyUse(stack, allow.keyRefOf(key), plan.dr.region);
+}
+
+/** KMS use for a failback's copies and volumes in the primary region, when the plan names a customer key. */
+function primaryEbsKeys(stack: Stack, plan: DrPlan) {
+  const key = plan.volumes.primaryKmsKeyArn ?? plan.primary.kmsKeyArn;
+  return key === undefined ? [] : allow.ebsKeyUse(stack, allow.keyRefOf(key), plan.primary.region);
 }

@@ -289,6 +289,27 @@ describe('primary stack', () => {
     ]);
   });
 
+  it("lets failback copy DR's snapshots into the primary region and make primary volumes from them", () => {
+    // Arrange
+    const volumes = statementsOfRole(dr, 'volumes');
+    const restore = statementsOfRole(dr, 'restore');
+
+    // Act
+    const copyInto = volumes.find(
+      (s) => actionsOf(s).includes('ec2:CopySnapshot') && s.Condition?.Null?.['aws:RequestTag/eks-dr:backup'],
+    );
+    const created = restore
+      .filter((s) => actionsOf(s).includes('ec2:CreateVolume'))
+      .flatMap((s) => resourcesOf(s).map(flatten));
+
+    // Assert
+    expect(resourcesOf(copyInto as TemplateStatement).map(flatten)).toEqual([
+      'arn:<AWS::Partition>:ec2:eu-west-1::snapshot/*',
+    ]);
+    expect(created).toContain('arn:<AWS::Partition>:ec2:eu-west-1:<AWS::AccountId>:volume/*');
+    expect(created).toContain('arn:<AWS::Partition>:ec2:eu-central-1:<AWS::AccountId>:volume/*');
+  });
+
   it('runs every function on Node.js 22 arm64 with X-Ray and the Powertools environment', () => {
     // Arrange
     const functions = Object.values(primary.findResources('AWS::Lambda::Function'));
