@@ -356,6 +356,15 @@ function renderMessage(report: RunReport): string {
       `Objects: ${r.created} created, ${r.updated} updated, ${r.skipped} skipped, ${r.failed} failed`,
     );
   }
+  if (report.deletedInDr && report.deletedInDr.objects.length > 0) {
+    const { objects, removedFromPrimary } = report.deletedInDr;
+    // Named one by one: a person decides whether what DR deleted should go from the primary too.
+    lines.push(
+      removedFromPrimary.length > 0
+        ? `Deleted in DR, removed from the primary: ${removedFromPrimary.join(', ')}`
+        : `Deleted in DR, still in the primary (removeDeletedInDr removes them): ${objects.join(', ')}`,
+    );
+  }
   if (report.cleanup) {
     const c = report.cleanup;
     lines.push(

@@ -328,6 +328,48 @@ describe('RunReporter', () => {
     expect(notifier.sent[0]?.message).toContain('left behind: vol-0c (still in-use at the deadline)');
   });
 
+  it('reports a failback: what DR deleted, by name, and what of it was removed from the primary', async () => {
+    // Arrange
+    const { reporter, notifier } = aReporter(new Date(at('12:50:00')));
+    const { guard, backup, health, dns, dnsStatus } = failoverSteps();
+    const restoreOf = (removed: string[]) =>
+      step('12:37:40', '12:38:00', {
+        done: true,
+        counts: { planned: 40, created: 1, updated: 37, skippedExists: 0, failed: 0 },
+        deletedInDr: {
+          deletedInDr: ['promotions.shop.example.com shop/spring-sale', 'configmaps shop/old'],
+          removedFromPrimary: removed,
+          comparedWith: ['shop-1200'],
+          missingBackups: [],
+        },
+      });
+    const run = (removed: string[]) =>
+      reporter.report({
+        workflow: 'failback',
+        outcome: 'Succeeded',
+        executionName: 'failback-1',
+        executionStartTime: at('12:35:00'),
+        steps: { guard, backup, restore: restoreOf(removed), health, dns, dnsStatus },
+      });
+
+    // Act
+    const kept = await run([]);
+    const removed = await run(['configmaps shop/old']);
+
+    // Assert
+    expect(kept.deletedInDr).toEqual({
+      objects: ['promotions.shop.example.com shop/spring-sale', 'configmaps shop/old'],
+      removedFromPrimary: [],
+    });
+    expect(removed.deletedInDr?.removedFromPrimary).toEqual(['configmaps shop/old']);
+    expect(notifier.sent[0]?.message).toContain(
+      'Deleted in DR, still in the primary (removeDeletedInDr removes them): promotions.shop.example.com shop/spring-sale, configmaps shop/old',
+    );
+    expect(notifier.sent[1]?.message).toContain(
+      'Deleted in DR, removed from the primary: configmaps shop/old',
+    );
+  });
+
   it('reports a backup: objects, bytes and RPO now', async () => {
     // Arrange
     const { reporter, metrics } = aReporter(new Date(at('12:10:00')));

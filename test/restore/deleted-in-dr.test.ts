@@ -10,9 +10,11 @@ import {
   deletedInDrOf,
   objectRef,
   RESTORED_FROM_ANNOTATION,
+  recoveryRestoreRequest,
   restoredFromOf,
   settleDeletedInDr,
 } from '../../src/restore/index.ts';
+import { aPlan } from '../failover/failover-fixtures.ts';
 import { aConfigMap, aNamespace } from '../fixtures/kube-objects.ts';
 import { backUp, fastClient, startSimulator, temporaryStore } from './restore-harness.ts';
 
@@ -73,6 +75,42 @@ describe('deletedInDrOf', () => {
 
     // Assert
     expect(names).toEqual(['shop-backup-1', 'shop-backup-2']);
+  });
+});
+
+describe('recoveryRestoreRequest', () => {
+  const ids = { backupName: DR_SNAPSHOT, restoreId: 'shop-failback-1' };
+
+  it('looks for what DR deleted only into the primary, removing it when the guard settled so', () => {
+    // Arrange
+    const plan = aPlan();
+
+    // Act
+    const intoDr = recoveryRestoreRequest(plan, 'dr', { ...ids, guard: { removeDeletedInDr: true } });
+    const reported = recoveryRestoreRequest(plan, 'primary', { ...ids, guard: { removeDeletedInDr: false } });
+    const removed = recoveryRestoreRequest(plan, 'primary', { ...ids, guard: { removeDeletedInDr: true } });
+
+    // Assert
+    expect('deletedInDr' in intoDr).toBe(false);
+    expect(reported.deletedInDr).toBe('report');
+    expect(removed).toMatchObject({
+      ...ids,
+      deletedInDr: 'remove',
+      options: { existingResourcePolicy: 'update' },
+    });
+  });
+
+  it("falls back to the plan's failback.removeDeletedInDr when the guard did not settle it", () => {
+    // Arrange
+    const plan = aPlan((raw) => {
+      raw.failback = { removeDeletedInDr: true };
+    });
+
+    // Act
+    const request = recoveryRestoreRequest(plan, 'primary', { ...ids, guard: { removeDeletedInDr: 'yes' } });
+
+    // Assert
+    expect(request.deletedInDr).toBe('remove');
   });
 });
 
