@@ -6,6 +6,7 @@ import {
   type Timed,
   timed,
 } from '../src/failover/index.ts';
+import { healthCheckOf } from '../src/plan/health-checks.ts';
 import * as z from '../src/util/zod.ts';
 import { healthCheckReader } from './shared/aws/route53.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
@@ -23,7 +24,7 @@ export function createHandler(
     return inRun('health', runKeys(request, deps.plan.name), () => {
       const gate = new HealthGate({
         // A failover's gate probes DR, a failback's the primary: each side answers its own check.
-        healthCheck: deps.plan.healthCheck?.[request.side],
+        healthCheck: healthCheckOf(deps.plan, request.side),
         section: `healthCheck.${request.side}`,
         probe: deps.probe,
         route53: deps.healthChecks,

@@ -5,7 +5,7 @@ import { Arn, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { activeSideKey, claimKey } from '../../src/aws/dynamodb-recovery-ledger.ts';
 import { regionalHost } from '../../src/aws/partitions.ts';
-import { type DrPlan, parseKmsKeyArn, withoutTrailingDot } from '../../src/plan/index.ts';
+import { type DrPlan, healthCheckOf, parseKmsKeyArn, withoutTrailingDot } from '../../src/plan/index.ts';
 import { SNAPSHOT_TAGS } from '../../src/volumes/volume-backup.ts';
 import { RESTORE_TAG } from '../../src/volumes/volume-restore.ts';
 import { backupKeyPrefix, clusterArn, keyAlias, nodegroupArn, regionOf, type Side } from './names.ts';
@@ -169,9 +169,7 @@ function route53Arn(stack: Stack, resource: string, name: string): string {
 export function healthCheckStatus(stack: Stack, plan: DrPlan): iam.PolicyStatement[] {
   const ids = [
     ...new Set(
-      [plan.healthCheck?.primary?.route53HealthCheckId, plan.healthCheck?.dr?.route53HealthCheckId].filter(
-        (id) => id !== undefined,
-      ),
+      (['primary', 'dr'] as const).flatMap((side) => healthCheckOf(plan, side)?.route53HealthCheckId ?? []),
     ),
   ];
   if (ids.length === 0) return [];

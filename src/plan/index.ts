@@ -34,6 +34,7 @@ export {
   type RecoveryKind,
   type RecoverySettings,
 } from './execution-input.ts';
+export { healthCheckOf } from './health-checks.ts';
 export { parsePlan, planFromEnvironment } from './load-plan.ts';
 export { serializePlan } from './plan-json.ts';
 export {

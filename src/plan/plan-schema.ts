@@ -452,7 +452,8 @@ const sideHealthCheckSchema = z
 
 /**
  * The health gate of each side: `dr` before a failover moves DNS to DR, `primary` before a failback moves it
- * back. One check without `primary`/`dr` (the older form) stands for both.
+ * back. One check without `primary`/`dr` (the older form) stands for both; it stays one in the parsed plan,
+ * which every function carries in its 4 KB environment (read a side's through healthCheckOf).
  */
 const perSideHealthCheckSchema = z.strictObject({
   primary: z.optional(sideHealthCheckSchema),
@@ -464,18 +465,15 @@ type HealthChecksInput = z.input<typeof perSideHealthCheckSchema> | z.input<type
 // (a union would only say "Invalid input").
 const healthCheckSchema = z.pipe(
   z.custom<HealthChecksInput>((value) => isRecord(value), 'expected an object'),
-  z.transform((value, ctx): { primary?: SideHealthCheck; dr?: SideHealthCheck } => {
-    const perSide = isPerSideHealthCheck(value);
-    const result = (perSide ? perSideHealthCheckSchema : sideHealthCheckSchema).safeParse(value);
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: value });
-      }
-      return {};
+  z.transform((value, ctx): SideHealthCheck | { primary?: SideHealthCheck; dr?: SideHealthCheck } => {
+    const result = (isPerSideHealthCheck(value) ? perSideHealthCheckSchema : sideHealthCheckSchema).safeParse(
+      value,
+    );
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: value });
     }
-    if (perSide) return result.data as { primary?: SideHealthCheck; dr?: SideHealthCheck };
-    const check = result.data as SideHealthCheck;
-    return { primary: check, dr: check };
+    return {};
   }),
 );
 type SideHealthCheck = z.output<typeof sideHealthCheckSchema>;
@@ -760,10 +758,11 @@ export type DnsPlan = NonNullable<DrPlan['dns']>;
 export type DnsRecordPlan = DnsPlan['records'][number];
 /** One side (primary or DR) of a record. */
 export type DnsRecordTarget = DnsRecordPlan['primary'];
-/** The health gates in front of the DNS cutover, one per side. */
+/** The health gates in front of the DNS cutover: one for both sides, or one per side. */
 export type HealthChecksPlan = NonNullable<DrPlan['healthCheck']>;
 /** The health gate of one side. */
 export type HealthCheckPlan = SideHealthCheck;
+
 /** A CloudWatch alarm that triggers failover, with its region resolved. */
 export type FailoverAlarm = DrPlan['failover']['alarms'][number];
 

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalWorkflowResult } from '../../sandbox/workflows/local-workflow-runner.ts';
 import { SAMPLE_TARGETS, SAMPLE_ZONE_ID, type SandboxWorld, startSandboxWorld } from '../../sandbox/world.ts';
+import { healthCheckOf } from '../../src/plan/index.ts';
 import { reportOf, runOnWorld, statesOf } from './e2e-helpers.ts';
 
 let world: SandboxWorld;
@@ -99,7 +100,9 @@ describe('failover workflow on the sandbox', () => {
 
     // Assert
     expect(ready).toHaveLength(3);
-    expect(world.health.probes).toBeGreaterThanOrEqual(world.plan.healthCheck?.dr?.consecutiveSuccesses ?? 1);
+    expect(world.health.probes).toBeGreaterThanOrEqual(
+      healthCheckOf(world.plan, 'dr')?.consecutiveSuccesses ?? 1,
+    );
   });
 
   it('moves both DNS records to the DR side in Route 53', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { InvalidPlanError, PlanFileError } from '../../src/plan/errors.ts';
+import { healthCheckOf } from '../../src/plan/health-checks.ts';
 import { parsePlan, planFromEnvironment, serializePlan } from '../../src/plan/load-plan.ts';
 import { loadPlanFile, parsePlanText } from '../../src/plan/load-plan-file.ts';
 import { minimalPlan } from './plan-fixtures.ts';
@@ -50,7 +51,7 @@ describe('loadPlanFile', () => {
     expect(plan.dr.nodeGroups.map((group) => group.name)).toEqual(['shop-dr-general', 'shop-dr-stateful']);
     expect(plan.dns?.records.map((record) => record.mode)).toEqual(['failover', 'swap']);
     expect(plan.failover.alarms.map((alarm) => alarm.region)).toEqual(['eu-west-1', 'us-east-1']);
-    expect(plan.healthCheck?.dr?.url).toMatch(/^https:\/\//);
+    expect(healthCheckOf(plan, 'dr')?.url).toMatch(/^https:\/\//);
     expect(plan.volumes.availabilityZoneMapping['eu-west-1a']).toBe('eu-central-1a');
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidPlanError } from '../../src/plan/errors.ts';
+import { healthCheckOf } from '../../src/plan/health-checks.ts';
 import { parsePlan } from '../../src/plan/load-plan.ts';
 import {
   applyReplicaOverride,
@@ -80,7 +81,8 @@ describe('drPlanSchema: good plans and defaults', () => {
       timeoutSeconds: 5,
       consecutiveSuccesses: 3,
     };
-    expect(plan.healthCheck).toEqual({ primary: check, dr: check });
+    expect(plan.healthCheck).toEqual(check);
+    expect([healthCheckOf(plan, 'primary'), healthCheckOf(plan, 'dr')]).toEqual([check, check]);
   });
 
   it('keeps a health check per side, each with its own defaults', () => {
