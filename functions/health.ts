@@ -6,7 +6,7 @@ import {
   type Timed,
   timed,
 } from '../src/failover/index.ts';
-import { healthCheckOf } from '../src/plan/health-checks.ts';
+import { healthCheckOf } from '../src/plan/compact-sections.ts';
 import * as z from '../src/util/zod.ts';
 import { healthCheckReader } from './shared/aws/route53.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';

@@ -4,6 +4,7 @@
 import {
   type DrPlan,
   type ExistingResourcePolicy,
+  failbackSettingsOf,
   InvalidExecutionInputError,
   parseExecutionInput,
 } from '../plan/index.ts';
@@ -208,14 +209,14 @@ export function effectiveSettings(workflow: RecoveryWorkflow, input: unknown, pl
     // Failback's own default (`update`): what changed in DR replaces the primary's.
     existingResourcePolicy:
       workflow === 'failback' && rest.existingResourcePolicy === undefined
-        ? plan.failback.existingResourcePolicy
+        ? failbackSettingsOf(plan).existingResourcePolicy
         : parsed.existingResourcePolicy,
     ...(workflow === 'failback'
       ? {
           removeDeletedInDr:
             typeof rest.removeDeletedInDr === 'boolean'
               ? rest.removeDeletedInDr
-              : plan.failback.removeDeletedInDr,
+              : failbackSettingsOf(plan).removeDeletedInDr,
         }
       : {}),
     drill,

@@ -6,6 +6,7 @@ export {
   parseKmsKeyArn,
   partitionOf,
 } from './aws-names.ts';
+export { type FailbackSettings, failbackSettingsOf, healthCheckOf } from './compact-sections.ts';
 export {
   deployedPlan,
   deployedPlanEnvironment,
@@ -34,7 +35,6 @@ export {
   type RecoveryKind,
   type RecoverySettings,
 } from './execution-input.ts';
-export { healthCheckOf } from './health-checks.ts';
 export { parsePlan, planFromEnvironment } from './load-plan.ts';
 export { serializePlan } from './plan-json.ts';
 export {

@@ -569,7 +569,8 @@ const planObjectSchema = z.strictObject({
   dns: z.optional(dnsSchema),
   healthCheck: z.optional(healthCheckSchema),
   failover: z.prefault(failoverSchema, {}),
-  failback: z.prefault(failbackSchema, {}),
+  /** Absent stays absent (the plan travels in a 4 KB environment): read it through failbackSettingsOf. */
+  failback: z.optional(failbackSchema),
   objectives: objectivesSchema,
   notification: z.prefault(notificationSchema, {}),
 });

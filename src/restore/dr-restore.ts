@@ -6,6 +6,7 @@
 import type { BackupStore } from '../archive/backup-store.ts';
 import type { ClusterClient } from '../kube/cluster-client.ts';
 import type { ApiResource } from '../kube/kube-object.ts';
+import { failbackSettingsOf } from '../plan/compact-sections.ts';
 import type { DrPlan } from '../plan/index.ts';
 import { findEbsVolumes } from '../volumes/ebs-volumes.ts';
 import { persistentVolumesOf } from '../volumes/persistent-volumes.ts';
@@ -127,7 +128,7 @@ export function recoveryRestoreRequest(
   const options = recoveryRestoreOptions(plan, into, guard, onSkipped);
   if (into === 'dr') return { ...ids, options };
   const settled = guard?.removeDeletedInDr;
-  const remove = typeof settled === 'boolean' ? settled : plan.failback.removeDeletedInDr;
+  const remove = typeof settled === 'boolean' ? settled : failbackSettingsOf(plan).removeDeletedInDr;
   return { ...ids, options, deletedInDr: remove ? 'remove' : 'report' };
 }
 

@@ -1,3 +1,4 @@
+import { failbackSettingsOf } from '../plan/compact-sections.ts';
 import type { DrOverrides, DrPlan } from '../plan/index.ts';
 import { InvalidRestoreOptionError } from './errors.ts';
 
@@ -125,7 +126,7 @@ export function recoveryRestoreOptions(
     existingResourcePolicy: isPolicy(guard?.existingResourcePolicy)
       ? guard.existingResourcePolicy
       : into === 'primary'
-        ? plan.failback.existingResourcePolicy
+        ? failbackSettingsOf(plan).existingResourcePolicy
         : plan.existingResourcePolicy,
     ...(into === 'dr' ? { overrides: restoreOverrides(plan.dr.overrides, onSkipped) } : {}),
     privilegeGuard: plan.privilegeGuard,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { failbackSettingsOf, healthCheckOf } from '../../src/plan/compact-sections.ts';
 import { InvalidPlanError } from '../../src/plan/errors.ts';
-import { healthCheckOf } from '../../src/plan/health-checks.ts';
 import { parsePlan } from '../../src/plan/load-plan.ts';
 import {
   applyReplicaOverride,
@@ -123,7 +123,8 @@ describe('drPlanSchema: good plans and defaults', () => {
     const plan = parsePlan(raw, 'test-plan.json');
 
     // Assert
-    expect(plan.failback).toEqual({ existingResourcePolicy: 'update', removeDeletedInDr: false });
+    expect(plan.failback).toBeUndefined();
+    expect(failbackSettingsOf(plan)).toEqual({ existingResourcePolicy: 'update', removeDeletedInDr: false });
     expect(plan.existingResourcePolicy).toBe('none');
   });
 

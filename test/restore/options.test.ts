@@ -191,7 +191,7 @@ describe('recoveryRestoreOptions', () => {
     // Assert
     expect(options).toEqual({
       namespaceMapping: {},
-      existingResourcePolicy: plan.failback.existingResourcePolicy,
+      existingResourcePolicy: 'update',
       privilegeGuard: plan.privilegeGuard,
     });
     expect(withoutGuard).toEqual(options);
