@@ -8,7 +8,12 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PLAN_FINGERPRINT_VARIABLE, planFingerprint } from '../../src/plan/index.ts';
+import {
+  PLAN_FINGERPRINT_VARIABLE,
+  PLAN_VARIABLE,
+  planFingerprint,
+  planVariableValue,
+} from '../../src/plan/index.ts';
 import { lambdaBundling } from './bundling.ts';
 
 /** Root of the repository: functions/, package-lock.json. */
@@ -67,7 +72,7 @@ export class EksDrFunction extends Construct {
   constructor(scope: Construct, id: string, props: EksDrFunctionProps) {
     super(scope, id);
     const environment: Record<string, string> = {
-      EKS_DR_PLAN: props.planJson,
+      [PLAN_VARIABLE]: planVariableValue(props.planJson),
       // Checked at cold start instead of validating the plan again (src/plan/deployed-plan.ts).
       [PLAN_FINGERPRINT_VARIABLE]: planFingerprint(props.planJson),
       EKS_DR_SIDE_REGION: props.side,
@@ -80,7 +85,7 @@ export class EksDrFunction extends Construct {
     const size = environmentSize(environment);
     if (size > LAMBDA_ENVIRONMENT_LIMIT) {
       throw new FunctionConfigurationError(
-        `function ${props.file}: environment is about ${size} bytes, above Lambda's ${LAMBDA_ENVIRONMENT_LIMIT}; EKS_DR_PLAN alone is ${props.planJson.length} bytes: shorten the plan (drop descriptions, defaults)`,
+        `function ${props.file}: environment is about ${size} bytes, above Lambda's ${LAMBDA_ENVIRONMENT_LIMIT}; EKS_DR_PLAN alone is ${planVariableValue(props.planJson).length} bytes: shorten the plan (drop descriptions, defaults)`,
       );
     }
 

@@ -13,6 +13,7 @@ export {
   PLAN_FINGERPRINT_VARIABLE,
   PLAN_VARIABLE,
   planFingerprint,
+  planVariableValue,
 } from './deployed-plan.ts';
 export {
   type DnsRecordType,

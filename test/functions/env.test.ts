@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { baseDependencies } from '../../functions/shared/base.ts';
 import {
@@ -8,7 +9,7 @@ import {
   requireSide,
   stateMachinesFromEnv,
 } from '../../functions/shared/env.ts';
-import { deployedPlanEnvironment, InvalidPlanError } from '../../src/plan/index.ts';
+import { deployedPlanEnvironment, InvalidPlanError, planVariableValue } from '../../src/plan/index.ts';
 import { aPlan } from '../failover/failover-fixtures.ts';
 
 describe('requireEnv', () => {
@@ -91,7 +92,11 @@ describe('environment of the functions', () => {
     const deployed = deployedPlanEnvironment(aPlan());
     const env = {
       ...deployed,
-      EKS_DR_PLAN: (deployed.EKS_DR_PLAN ?? '').replace('"shop"', '"shop2"'),
+      EKS_DR_PLAN: planVariableValue(
+        inflateRawSync(Buffer.from((deployed.EKS_DR_PLAN ?? '').replace(/^[^:]+:/, ''), 'base64'))
+          .toString('utf8')
+          .replace('"shop"', '"shop2"'),
+      ),
       EKS_DR_SIDE_REGION: 'dr',
     };
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   deployedPlan,
@@ -9,6 +10,7 @@ import {
   PLAN_VARIABLE,
   parsePlan,
   planFingerprint,
+  planVariableValue,
 } from '../../src/plan/index.ts';
 import { loadPlanFile } from '../../src/plan/load-plan-file.ts';
 
@@ -39,10 +41,30 @@ describe('deployedPlan', () => {
     expect(env[PLAN_FINGERPRINT_VARIABLE]).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('writes the plan deflated (under 60% of its JSON, base64 included) and still reads plain JSON', () => {
+    // Arrange
+    const plan = loadPlanFile(EXAMPLE);
+    const env = deployedPlanEnvironment(plan);
+    const json = JSON.stringify(plan);
+
+    // Act
+    const fromCompressed = deployedPlan(env[PLAN_VARIABLE], env[PLAN_FINGERPRINT_VARIABLE]);
+    const fromPlain = deployedPlan(json, planFingerprint(json));
+
+    // Assert
+    expect(env[PLAN_VARIABLE]).toMatch(/^deflate\+base64:/);
+    expect((env[PLAN_VARIABLE] ?? '').length).toBeLessThan(json.length * 0.6);
+    expect(fromCompressed).toEqual(plan);
+    expect(fromPlain).toEqual(plan);
+  });
+
   it('refuses JSON changed after deployment, even a change the schema would accept', () => {
     // Arrange
     const env = deployedPlanEnvironment(loadPlanFile(EXAMPLE));
-    const edited = (env[PLAN_VARIABLE] ?? '').replace('"autoFailover":false', '"autoFailover":true');
+    const json = inflateRawSync(Buffer.from((env[PLAN_VARIABLE] ?? '').replace(/^[^:]+:/, ''), 'base64'));
+    const edited = planVariableValue(
+      json.toString('utf8').replace('"autoFailover":false', '"autoFailover":true'),
+    );
 
     // Act
     const error = errorOf(() => deployedPlan(edited, env[PLAN_FINGERPRINT_VARIABLE]));
