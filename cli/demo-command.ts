@@ -10,9 +10,16 @@ import {
   prepareLocalWorkflow,
   runLocalWorkflow,
 } from '../sandbox/workflows/local-workflow-runner.ts';
-import { functionsFor, SAMPLE_ZONE_ID, type SandboxWorld, startSandboxWorld } from '../sandbox/world.ts';
+import {
+  functionsFor,
+  SAMPLE_ZONE_ID,
+  type SandboxWorld,
+  startSandboxWorld,
+  stateMachineOf,
+} from '../sandbox/world.ts';
 import type { RunReport } from '../src/failover/report.ts';
 import type { WorkflowName } from '../src/workflows/definitions.ts';
+import { carriedHome, changeDr, DR_CHANGES } from './demo/dr-changes.ts';
 import {
   DEFAULT_REPORT_FILE,
   type DemoReportData,
@@ -94,10 +101,15 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   const reports = new Map<string, RunReport>();
   let world: SandboxWorld | undefined;
   const runs: RunOutcome[] = [];
+  const executions: DemoExecution[] = [];
+  let consoleExecution = '';
   try {
     world = await startSandboxWorld({
       realMsPerModelledSecond: options.speed,
-      onEvent: (_execution, event) => sink?.(event),
+      // The live view follows the run being told; the console's not-run execution is told in one line.
+      onEvent: (execution, event) => {
+        if (execution !== consoleExecution) sink?.(event);
+      },
       wrapFunctions: (functions) => ({
         // A failed run's output is the Fail state's error: the report is what ReportFailure returned.
         Report: async (payload) => {
@@ -110,6 +122,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
       }),
     });
     const w = world;
+    consoleExecution = `${w.plan.name}-failover-console`;
     const primaryCluster = w.plan.primary.clusterName;
     const primaryNodes = w.eks.nodeNames(primaryCluster, 'apps');
     out(
@@ -129,6 +142,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     const scheduled = await w.trigger(scheduledEvent(w.clock.now(), w.plan.name));
     if (!scheduled.started) throw new DemoStepError('backup trigger', 'the schedule started no workflow');
     const backupRun = await w.workflows.wait(scheduled.executionArn);
+    executions.push(executionOf('backup', backupRun));
     backupLive.finish();
     sink = undefined;
     checkRun('backup', backupRun, backupLive);
@@ -137,18 +151,40 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     for (const node of primaryNodes) w.primary.setNodeReady(node, false);
     out(`\n② the primary goes down: ${primaryNodes.length} nodes of ${primaryCluster} NotReady`);
 
-    // 3. The 5xx alarm reaches the trigger, which starts the failover workflow.
-    const alarm = w.plan.failover.alarms[0];
-    if (!alarm) throw new DemoStepError('alarm', `plan ${w.plan.name} has no failover alarm`);
-    out(`\n③ CloudWatch alarm ${alarm.name} → ALARM: trigger starts the failover`);
+    // 3. The outage trips every plan alarm in the same second, and an operator starts a failover from the
+    //    console at that moment too: one failover runs, the other execution ends as not run.
+    const alarms = w.plan.failover.alarms;
+    if (alarms.length === 0) throw new DemoStepError('alarm', `plan ${w.plan.name} has no failover alarm`);
+    out(
+      `\n③ CloudWatch alarms ${alarms.map((a) => a.name).join(' and ')} → ALARM in the same second, and an operator starts a failover from the console`,
+    );
     const dnsBefore = recordValues(w);
     const live = new LiveProgress({ workflow: 'failover', modelledAt: modelledTimeOf(w.clock), stream });
     sink = live.onEvent;
-    const outcome = await w.trigger(
-      alarmEvent(alarm.name, alarm.region ?? w.plan.primary.region, w.clock.now()),
+    const at = w.clock.now();
+    const outcomes = await Promise.all(
+      alarms.map((alarm) => w.trigger(alarmEvent(alarm.name, alarm.region ?? w.plan.primary.region, at))),
     );
-    if (!outcome.started) throw new DemoStepError('failover trigger', 'the alarm started no workflow');
-    const failoverRun = await w.workflows.wait(outcome.executionArn);
+    const fromAlarms = outcomes.find((outcome) => outcome.started);
+    if (!fromAlarms?.started) throw new DemoStepError('failover trigger', 'the alarms started no workflow');
+    for (const [index, outcome] of outcomes.entries()) {
+      const alarm = alarms[index]?.name;
+      if (outcome.started) out(`  ${alarm}: started ${outcome.executionName}`);
+      else if (outcome.duplicate) out(`  ${alarm}: the same outage, folded into ${outcome.executionName}`);
+      else out(`  ${alarm}: nothing started (${outcome.reason})`);
+    }
+    const byHand = await w.workflows.startExecution(stateMachineOf('failover'), consoleExecution, {
+      reason: 'the on-call engineer saw the alarms',
+    });
+    const [failoverRun, consoleRun] = await Promise.all([
+      w.workflows.wait(fromAlarms.executionArn),
+      w.workflows.wait(byHand.executionArn),
+    ]);
+    executions.push(executionOf('failover', failoverRun), executionOf('failover', consoleRun));
+    const consoleReport = reportOf(consoleRun, reports);
+    out(
+      `  ${consoleRun.executionName}: ${consoleReport.notRun ? `not run: ${consoleReport.notRun.reason}` : consoleReport.outcome}`,
+    );
     live.finish();
     sink = undefined;
     const failover: DemoReportData = {
@@ -163,9 +199,19 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     checkRun('failover', failoverRun, live);
 
     if (options.failback) {
-      // 4. The primary region is back: its nodes are Ready again, and the way back runs.
+      // 4. While DR serves, the shop changes there; then the primary is back and the way back runs.
+      await changeDr(w);
+      out(
+        [
+          '\n④ DR serves the shop, and things change there:',
+          `  created  configmap ${DR_CHANGES.created.namespace}/${DR_CHANGES.created.name}`,
+          `  changed  deployment shop/${DR_CHANGES.image.deployment} → ${DR_CHANGES.image.value}`,
+          `  deleted  ${DR_CHANGES.deleted.label}`,
+          `  written  volume of ${DR_CHANGES.volume.persistentVolume}: "${DR_CHANGES.volume.data}"`,
+        ].join('\n'),
+      );
       for (const node of primaryNodes) w.primary.setNodeReady(node, true);
-      out(`\n④ the primary is back (${primaryNodes.length} nodes Ready): failback`);
+      out(`\n⑤ the primary is back (${primaryNodes.length} nodes Ready): failback`);
       const spansBefore = w.clock.spans.length;
       const backLive = new LiveProgress({
         workflow: 'failback',
@@ -174,6 +220,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
       });
       const backBefore = recordValues(w);
       const backRun = await runWorkflow(w, 'failback', backLive, reports);
+      executions.push(executionOf('failback', backRun));
       const file = failbackFile(options.report);
       const back: DemoReportData = {
         report: reportOf(backRun, reports),
@@ -186,17 +233,29 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
       runs.push({ data: back, file });
       await show(back, file, out, color);
       checkRun('failback', backRun, backLive);
+      const home = await carriedHome(w);
+      const mark = (ok: boolean) => (ok ? 'back' : 'MISSING');
+      out(
+        [
+          '\n⑥ in the primary now:',
+          `  configmap ${DR_CHANGES.created.name}: ${mark(home.created)}; api image: ${mark(home.image)}; volume data: ${mark(home.volume)}`,
+          `  ${DR_CHANGES.deleted.label}: ${home.deletedStillInPrimary ? 'kept, and reported as deleted in DR (removeDeletedInDr removes it)' : 'removed'}`,
+        ].join('\n'),
+      );
+      if (!home.created || !home.image || !home.volume) {
+        throw new DemoStepError('failback', 'a change made in DR did not come back to the primary');
+      }
     }
     const wallSeconds = (performance.now() - wallStart) / 1000;
     out(`\ndone in ${wallSeconds.toFixed(1)} s of wall time`);
-    if (options.json) console.log(JSON.stringify(jsonResult(runs, wallSeconds, true)));
+    if (options.json) console.log(JSON.stringify(jsonResult(runs, executions, wallSeconds, true)));
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`eks-dr demo: ${message}`);
     if (options.json) {
       const wallSeconds = (performance.now() - wallStart) / 1000;
-      console.log(JSON.stringify({ ...jsonResult(runs, wallSeconds, false), error: message }));
+      console.log(JSON.stringify({ ...jsonResult(runs, executions, wallSeconds, false), error: message }));
     }
     return 1;
   } finally {
@@ -334,16 +393,34 @@ function failbackFile(file: string): string {
   return `${file.slice(0, file.length - extension.length)}-failback${extension || '.html'}`;
 }
 
-function jsonResult(runs: RunOutcome[], wallSeconds: number, ok: boolean): Record<string, unknown> {
+/** One execution the demo started, as Step Functions lists it. */
+interface DemoExecution {
+  name: string;
+  workflow: WorkflowName;
+  status: LocalWorkflowResult['status'];
+}
+
+function executionOf(workflow: WorkflowName, run: LocalWorkflowResult): DemoExecution {
+  return { name: run.executionName, workflow, status: run.status };
+}
+
+function jsonResult(
+  runs: RunOutcome[],
+  executions: DemoExecution[],
+  wallSeconds: number,
+  ok: boolean,
+): Record<string, unknown> {
   return {
     ok,
     wallSeconds: Number(wallSeconds.toFixed(2)),
+    executions,
     runs: runs.map(({ data, file }) => ({
       workflow: data.failback ? 'failback' : data.report.workflow,
       outcome: data.report.outcome,
       rtoSeconds: data.report.rto?.seconds,
       rpoSeconds: data.report.rpo?.seconds,
       objectsRestored: (data.report.restore?.created ?? 0) + (data.report.restore?.updated ?? 0),
+      ...(data.report.carriedBack ? { carriedBack: data.report.carriedBack } : {}),
       dns: data.dns,
       reportFile: path.resolve(file),
       report: data.report,

@@ -420,7 +420,11 @@ function samplePlan(
       primary: { url: healthUrls.primary, consecutiveSuccesses: 2, timeoutSeconds: 2 },
       dr: { url: healthUrls.dr, consecutiveSuccesses: 2, timeoutSeconds: 2 },
     },
-    failover: { alarms: [{ name: 'shop-primary-5xx' }], autoFailover: true, approvalRequired: false },
+    failover: {
+      alarms: [{ name: 'shop-primary-5xx' }, { name: 'shop-primary-health', region: 'us-east-1' }],
+      autoFailover: true,
+      approvalRequired: false,
+    },
     objectives: { rtoMinutes: 30, rpoMinutes: 60 },
   };
   const merged: Record<string, unknown> = { ...base };

@@ -39,6 +39,7 @@ export function renderHtmlReport(data: DemoReportData): string {
   const sections = [
     renderHeader(data, title, generatedAt),
     notRun ? renderNotRun(notRun.reason) : !ok || failed ? renderFailure(data, failed) : '',
+    renderCarriedBack(data),
     renderKpis(data),
     renderTimeline(data, rows),
     renderResources(data),
@@ -78,10 +79,30 @@ function renderHeader(data: DemoReportData, title: string, generatedAt: string):
   if (report.reason) meta.push(['Reason', report.reason]);
   return `<header id="header">
   <div class="brand">eks-dr <span>disaster recovery for Amazon EKS</span></div>
-  <h1>${h(title)} <span id="outcome" class="badge ${report.notRun ? 'muted' : ok ? 'ok' : 'bad'}">${h(report.notRun ? 'Not run' : report.outcome)}</span></h1>
+  <h1>${h(title)} <span id="outcome" class="badge ${report.notRun || carriedNothing(report) ? 'muted' : ok ? 'ok' : 'bad'}">${h(report.notRun ? 'Not run' : carriedNothing(report) ? 'Succeeded, nothing carried back' : report.outcome)}</span></h1>
   <p class="summary">${h(report.summary)}</p>
   <dl class="meta">${meta.map(([k, v]) => `<div><dt>${h(k)}</dt><dd>${h(v)}</dd></div>`).join('')}</dl>
 </header>`;
+}
+
+/** A failback that brought nothing from DR: green would say "all is back" where nothing came. */
+function carriedNothing(report: DemoReportData['report']): boolean {
+  return report.carriedBack !== undefined && report.carriedBack.objects + report.carriedBack.volumes === 0;
+}
+
+/** What a failback brought back from DR: objects and volume data; a warning when it was nothing. */
+function renderCarriedBack(data: DemoReportData): string {
+  const back = data.report.carriedBack;
+  if (back === undefined) return '';
+  if (carriedNothing(data.report)) {
+    return `<section id="carried-back" class="callout muted"><h2>Nothing carried back</h2><p>The failback changed no object in the primary and made no volume from DR's data: if DR served traffic, what it wrote is not here. Check the restore's skipped objects and the volume steps.</p></section>`;
+  }
+  const deleted = data.report.deletedInDr;
+  const deletedLine =
+    deleted && deleted.objects.length > 0
+      ? `<p>Deleted in DR: ${h(deleted.objects.join(', '))}${deleted.removedFromPrimary.length > 0 ? ` (removed from the primary: ${h(deleted.removedFromPrimary.join(', '))})` : ' (kept in the primary)'}</p>`
+      : '';
+  return `<section id="carried-back" class="callout ok"><h2>Carried back from DR</h2><p>${back.objects} objects created or updated in the primary, ${back.volumes} volumes made from DR's snapshots.</p>${deletedLine}</section>`;
 }
 
 /** A recovery the guard did not let proceed: nothing failed and nothing changed, which is what it says. */
@@ -467,6 +488,8 @@ code, .mono { font-family: ui-monospace, "SF Mono", Menlo, Consolas, "Liberation
 .callout h2 { color: var(--bad); margin-bottom: 6px; }
 .callout.muted { background: var(--warn-soft); border-color: var(--skip); color: var(--ink); }
 .callout.muted h2 { color: var(--skip); }
+.callout.ok { background: var(--ok-soft); border-color: var(--ok); color: var(--ink); }
+.callout.ok h2 { color: var(--ok); }
 .callout p { margin: 0; overflow-wrap: anywhere; }
 .caption { margin: 8px 0 0; font-size: 13px; color: var(--muted); }
 .muted { color: var(--muted); }

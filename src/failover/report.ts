@@ -75,6 +75,11 @@ export interface RunReport {
   rto?: ObjectiveMeasure;
   rpo?: ObjectiveMeasure & { backupName?: string };
   restore?: RestoreCounts;
+  /**
+   * Failback: what came back from DR, objects created or updated in the primary and primary volumes made
+   * from DR's snapshots. A failback that carried nothing back is worth a look, so it is said in the summary.
+   */
+  carriedBack?: { objects: number; volumes: number };
   /** Failback: objects deleted in DR that the primary still had, and those of them removed from it. */
   deletedInDr?: { objects: string[]; removedFromPrimary: string[] };
   /** Backup workflow: what the snapshot captured. */
@@ -222,6 +227,12 @@ export function buildReport(plan: DrPlan, request: ReportRequest, now: Date): Ru
     }
     const restore = restoreCounts(resultOf(steps, 'restore'));
     if (restore) report.restore = restore;
+    if (request.workflow === 'failback' && request.outcome === 'Succeeded') {
+      report.carriedBack = {
+        objects: restore ? restore.created + restore.updated : 0,
+        volumes: numberOf(resultOf(steps, 'restore').volumes) ?? 0,
+      };
+    }
     const deletedInDr = resultOf(steps, 'restore').deletedInDr;
     if (isRecord(deletedInDr)) {
       report.deletedInDr = {
@@ -335,6 +346,9 @@ function summaryOf(report: RunReport): string {
   if (report.notRun) return `eks-dr ${report.plan}: ${report.workflow} not run: ${report.notRun.reason}`;
   const head = `eks-dr ${report.plan}: ${report.workflow} ${report.outcome}`;
   if (report.outcome === 'Failed' && report.error) return `${head} — ${report.error.name}`;
+  if (report.carriedBack && report.carriedBack.objects + report.carriedBack.volumes === 0) {
+    return `${head} — but carried nothing back from DR`;
+  }
   if (report.rto) return `${head} — RTO ${formatDuration(report.rto.seconds)}`;
   if (report.rpo) return `${head} — RPO ${formatDuration(report.rpo.seconds)}`;
   return head;
@@ -355,6 +369,10 @@ function renderMessage(report: RunReport): string {
     lines.push(
       `Objects: ${r.created} created, ${r.updated} updated, ${r.skipped} skipped, ${r.failed} failed`,
     );
+  }
+  if (report.carriedBack) {
+    const { objects, volumes } = report.carriedBack;
+    lines.push(`Carried back from DR: ${objects} objects, ${volumes} volumes`);
   }
   if (report.deletedInDr && report.deletedInDr.objects.length > 0) {
     const { objects, removedFromPrimary } = report.deletedInDr;

@@ -2,52 +2,16 @@
 // (an object created, a Deployment's image changed, an object deleted, data written to a volume); failback
 // brings every change home through the real ASL, DNS returns to the primary, and DR goes back to pilot light.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiImageOf, changeDr, DR_CHANGES } from '../../cli/demo/dr-changes.ts';
 import type { LocalWorkflowResult } from '../../sandbox/workflows/local-workflow-runner.ts';
 import type { SandboxWorld } from '../../sandbox/world.ts';
-import type { ClusterClient } from '../../src/kube/cluster-client.ts';
-import type { ApiResource, KubeObject } from '../../src/kube/kube-object.ts';
 import { dnsSide, failedOverWorld, reportOf, runOnWorld, statesOf } from './e2e-helpers.ts';
 
-const DEPLOYMENTS: ApiResource = {
-  group: 'apps',
-  version: 'v1',
-  resource: 'deployments',
-  kind: 'Deployment',
-  namespaced: true,
-  verbs: ['get', 'update'],
-};
-const PROMOTIONS: ApiResource = {
-  group: 'shop.example.com',
-  version: 'v1',
-  resource: 'promotions',
-  kind: 'Promotion',
-  namespaced: true,
-  verbs: ['get', 'delete'],
-};
-const DR_IMAGE = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.43.0-hotfix';
-const PV = 'pvc-0b6f1c2a-db-0';
-const DELETED = 'promotions.shop.example.com shop/spring-sale';
-
-/** What happens in DR while it serves the shop: one of each kind of change a failback must carry home. */
-async function changeDr(world: SandboxWorld): Promise<void> {
-  world.dr.loadYaml(
-    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: orders-during-outage\n  namespace: shop\ndata:\n  count: "42"\n',
-  );
-  const client = await world.deps.cluster('dr');
-  const api = (await client.get(DEPLOYMENTS, 'shop', 'api')) as KubeObject;
-  const containers = (api.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec
-    .containers;
-  (containers[0] as { image: string }).image = DR_IMAGE;
-  await client.replace(DEPLOYMENTS, 'shop', api);
-  await client.delete(PROMOTIONS, 'shop', 'spring-sale');
-  world.writeVolume('dr', PV, 'orders v2, written in DR');
-}
-
-async function imageOf(client: ClusterClient): Promise<string | undefined> {
-  const api = await client.get(DEPLOYMENTS, 'shop', 'api');
-  return (api?.spec as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined)?.template
-    ?.spec?.containers?.[0]?.image;
-}
+// The changes are the demo's (cli/demo/dr-changes.ts): what the demo tells, this test asserts.
+const DR_IMAGE = DR_CHANGES.image.value;
+const PV = DR_CHANGES.volume.persistentVolume;
+const DELETED = DR_CHANGES.deleted.label;
+const imageOf = apiImageOf;
 
 describe('failback workflow on the sandbox: the round trip', () => {
   let world: SandboxWorld;

@@ -370,6 +370,41 @@ describe('RunReporter', () => {
     );
   });
 
+  it('says what a failback carried back, and says so in the summary when it carried nothing', async () => {
+    // Arrange
+    const { reporter, notifier } = aReporter(new Date(at('12:50:00')));
+    const { guard, backup, health, dns, dnsStatus } = failoverSteps();
+    const run = (created: number, updated: number, volumes: number) =>
+      reporter.report({
+        workflow: 'failback',
+        outcome: 'Succeeded',
+        executionName: 'failback-1',
+        executionStartTime: at('12:35:00'),
+        steps: {
+          guard,
+          backup,
+          restore: step('12:37:40', '12:38:00', {
+            done: true,
+            counts: { planned: 40, created, updated, skippedExists: 40 - created - updated, failed: 0 },
+            volumes,
+          }),
+          health,
+          dns,
+          dnsStatus,
+        },
+      });
+
+    // Act
+    const carried = await run(1, 37, 2);
+    const nothing = await run(0, 0, 0);
+
+    // Assert
+    expect(carried.carriedBack).toEqual({ objects: 38, volumes: 2 });
+    expect(notifier.sent[0]?.message).toContain('Carried back from DR: 38 objects, 2 volumes');
+    expect(nothing.carriedBack).toEqual({ objects: 0, volumes: 0 });
+    expect(nothing.summary).toBe('eks-dr shop: failback Succeeded — but carried nothing back from DR');
+  });
+
   it('reports a backup: objects, bytes and RPO now', async () => {
     // Arrange
     const { reporter, metrics } = aReporter(new Date(at('12:10:00')));

@@ -168,6 +168,35 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('<h1>Failback report');
     expect(html).toContain('<dd>failback</dd>');
   });
+
+  it('shows what a failback carried back, and flags one that carried nothing as a warning, not green', () => {
+    // Arrange
+    const base = aFailoverData();
+    const carried = {
+      ...base,
+      failback: true,
+      report: { ...base.report, carriedBack: { objects: 3, volumes: 1 } },
+    };
+    const nothing = {
+      ...base,
+      failback: true,
+      report: { ...base.report, carriedBack: { objects: 0, volumes: 0 } },
+    };
+
+    // Act
+    const carriedHtml = renderHtmlReport(carried);
+    const nothingHtml = renderHtmlReport(nothing);
+
+    // Assert
+    expect(carriedHtml).toContain('<span id="outcome" class="badge ok">Succeeded</span>');
+    expect(carriedHtml).toContain('3 objects created or updated in the primary, 1 volumes made from DR');
+    expect(nothingHtml).toContain(
+      '<span id="outcome" class="badge muted">Succeeded, nothing carried back</span>',
+    );
+    expect(nothingHtml).toContain(
+      '<section id="carried-back" class="callout muted"><h2>Nothing carried back</h2>',
+    );
+  });
 });
 
 describe('escapeHtml', () => {
