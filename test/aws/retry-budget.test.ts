@@ -36,7 +36,10 @@ interface Retrier {
 function aslRetriesOf(name: string): number {
   let most = 0;
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
     if (node === null || typeof node !== 'object') return;
     for (const [key, value] of Object.entries(node)) {
       if (key === 'Retry' && Array.isArray(value)) {
