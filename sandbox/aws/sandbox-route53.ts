@@ -1,7 +1,6 @@
 // Route 53 on the sandbox: hosted zones hold record sets, a change batch applies atomically with Route
 // 53's rules, and its status stays PENDING for the modelled propagation time before INSYNC. Injected
 // PriorRequestNotComplete/Throttling answers go through the same bounded backoff as the real adapter.
-import { retryWithBackoff } from '../../src/aws/retry.ts';
 import {
   type DnsChange,
   DnsChangeNotFoundError,
@@ -16,6 +15,7 @@ import {
   validateDnsChanges,
 } from '../../src/failover/ports/dns.ts';
 import { toFqdn } from '../../src/plan/dns-names.ts';
+import { retry } from '../../src/util/retry.ts';
 import type { SandboxClock } from './sandbox-clock.ts';
 
 /** A hosted zone as the sandbox starts it. */
@@ -36,7 +36,7 @@ export interface SandboxRoute53Options {
    */
   propagationSeconds?: number;
   /** Backoff of the retries of injected faults, in modelled milliseconds. */
-  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number; random?: () => number };
+  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number; random?: () => number };
 }
 
 /** A submitted change batch and when it was submitted. */
@@ -156,17 +156,31 @@ export class SandboxRoute53 implements DnsProvider {
   }
 
   async #call<T>(operation: string, run: () => T): Promise<T> {
-    const retry = this.#options.retry ?? {};
-    return retryWithBackoff(
-      async () => {
-        const fault = this.#faults.shift();
-        if (fault) throw new InjectedRoute53Fault(fault);
-        return run();
-      },
-      (error) => error instanceof InjectedRoute53Fault,
-      ({ attempts, lastError }) => new DnsThrottledError(operation, attempts, { cause: lastError }),
-      { ...retry, sleep: (ms) => this.#clock.sleep(ms) },
-    );
+    // Models the SDK's retry of throttling (the real adapter adds none): the final failure is mapped once.
+    const { attempts = 6, baseDelayMs = 500, maxDelayMs = 10_000, random } = this.#options.retry ?? {};
+    let made = 0;
+    try {
+      return await retry(
+        async (attempt) => {
+          made = attempt;
+          const fault = this.#faults.shift();
+          if (fault) throw new InjectedRoute53Fault(fault);
+          return run();
+        },
+        {
+          attempts,
+          baseDelayMs,
+          maxDelayMs,
+          isRetryable: (error) => error instanceof InjectedRoute53Fault,
+          sleep: (ms) => this.#clock.sleep(ms),
+          ...(random ? { random } : {}),
+        },
+      );
+    } catch (error) {
+      if (error instanceof InjectedRoute53Fault)
+        throw new DnsThrottledError(operation, made, { cause: error });
+      throw error;
+    }
   }
 
   #zone(zoneId: string): ZoneRecord {

@@ -1,6 +1,8 @@
 // Shared by every adapter: reading an SDK error's code, telling transient failures apart, and the two
 // catch-all domain errors for failures no adapter maps to something more specific. Their names are part
-// of the workflow contract (Step Functions Retry matches AwsTransientError): keep them stable.
+// of the workflow contract (a failed execution reports them by name): keep them stable.
+// An AwsTransientError is what is left after the SDK client's own retry (functions/shared/aws/
+// sdk-config.ts); the ASL does not retry it again (statemachines/source/retry-policies.yaml).
 
 const THROTTLING_CODES = new Set([
   'Throttling',

@@ -10,12 +10,21 @@ export interface AwsPartition {
   readonly name: string;
   /** `amazonaws.com`, `amazonaws.com.cn`, …: the suffix of its regional endpoints. */
   readonly dnsSuffix: string;
+  /** Where the partition's global services (Route 53, IAM) take API calls: us-east-1, cn-northwest-1, us-gov-west-1. */
+  readonly globalRegion: string;
 }
 
 /** The partition `region` belongs to (an unknown region is taken as the `aws` partition, as the SDK does). */
 export function awsPartition(region: string): AwsPartition {
-  const { name, dnsSuffix } = partition(region);
-  return { name, dnsSuffix };
+  // The partition table carries implicitGlobalRegion; the package's EndpointPartition type does not name it yet.
+  const found: { name: string; dnsSuffix: string; implicitGlobalRegion?: string } = partition(region);
+  const { name, dnsSuffix, implicitGlobalRegion } = found;
+  if (!implicitGlobalRegion) {
+    throw new Error(
+      `partition ${name} of region ${region}: the SDK's partition table names no implicitGlobalRegion`,
+    );
+  }
+  return { name, dnsSuffix, globalRegion: implicitGlobalRegion };
 }
 
 /** The regional endpoint host of a service: `sts.eu-west-1.amazonaws.com`, `s3.cn-north-1.amazonaws.com.cn`. */

@@ -22,16 +22,16 @@ import {
 } from '../failover/ports/dns.ts';
 import { type DnsRecordType, dnsRecordTypes, toFqdn } from '../plan/dns-names.ts';
 import { awsErrorCode, errorMessage, unexpectedAwsError } from './errors.ts';
-import { type BackoffOptions, retryWithBackoff } from './retry.ts';
 
-/** Route 53 answers these while another change of the zone is still being applied, or when called too fast. */
-const ROUTE53_RETRYABLE = new Set(['PriorRequestNotComplete', 'Throttling', 'ThrottlingException']);
+/**
+ * Route 53 answers these while another change of the zone is still being applied, or when called too fast.
+ * The SDK client retries them (sdk-config: adaptive mode); seen here they are its final answer.
+ */
+const ROUTE53_THROTTLED = new Set(['PriorRequestNotComplete', 'Throttling', 'ThrottlingException']);
 const MAX_COMMENT_LENGTH = 256;
 
 /** Options of the Route 53 adapter. */
 export interface Route53DnsOptions {
-  /** Retry of PriorRequestNotComplete and Throttling, on top of the SDK's own three attempts. */
-  retry?: BackoffOptions;
   /**
    * Record sets per ListResourceRecordSets page.
    * @default 300
@@ -45,7 +45,7 @@ export class Route53Dns implements DnsProvider {
 
   constructor(
     private readonly route53: Route53Client,
-    private readonly options: Route53DnsOptions = {},
+    options: Route53DnsOptions = {},
   ) {
     this.pageSize = options.pageSize ?? 300;
   }
@@ -126,17 +126,17 @@ export class Route53Dns implements DnsProvider {
     return status;
   }
 
-  /** Runs one Route 53 call with retry on PriorRequestNotComplete/Throttling and maps its errors. */
+  /**
+   * Runs one Route 53 call and maps its final error. No retry here: the SDK client already retried
+   * throttling, and a second layer would multiply the requests one change can cause.
+   */
   private async call<T>(operation: string, target: string, send: () => Promise<T>): Promise<T> {
     try {
-      return await retryWithBackoff(
-        send,
-        (error) => ROUTE53_RETRYABLE.has(awsErrorCode(error) ?? ''),
-        ({ attempts, lastError }) => new DnsThrottledError(operation, attempts, { cause: lastError }),
-        this.options.retry,
-      );
+      return await send();
     } catch (error) {
-      if (error instanceof DnsThrottledError) throw error;
+      if (ROUTE53_THROTTLED.has(awsErrorCode(error) ?? '')) {
+        throw new DnsThrottledError(operation, sdkAttempts(error), { cause: error });
+      }
       switch (awsErrorCode(error)) {
         case 'NoSuchHostedZone':
           throw new HostedZoneNotFoundError(target, { cause: error });
@@ -154,6 +154,12 @@ export class Route53Dns implements DnsProvider {
       }
     }
   }
+}
+
+/** Requests the SDK client made for one call, from the error's $metadata (1 when it says nothing). */
+function sdkAttempts(error: unknown): number {
+  const attempts = (error as { $metadata?: { attempts?: unknown } }).$metadata?.attempts;
+  return typeof attempts === 'number' && attempts >= 1 ? attempts : 1;
 }
 
 function toRoute53(record: DnsRecordSet): ResourceRecordSet {

@@ -1,9 +1,10 @@
+import type { RetryOptions } from '../util/retry.ts';
 import type { ClusterAccess } from './cluster-access.ts';
 import { type DiscoveryResult, discoverResources } from './discovery.ts';
 import { KubeConnectionError, KubeNotFoundError } from './errors.ts';
 import { type ApiResource, apiVersionOf, type KubeObject } from './kube-object.ts';
 import { ListScanError, scanList } from './list-scanner.ts';
-import { type RetryOptions, withRetry } from './retry.ts';
+import { withKubeRetry } from './retry-policy.ts';
 import { KubeTransport, type KubeTransportOptions } from './transport.ts';
 
 export interface ListPageRequest {
@@ -74,7 +75,7 @@ export interface ClusterClient {
 
 export interface HttpClusterClientOptions extends KubeTransportOptions {
   /** Retries of transient failures (429 with Retry-After, 5xx, resets). */
-  retry?: RetryOptions;
+  retry?: Partial<RetryOptions>;
 }
 
 /**
@@ -263,7 +264,7 @@ export class HttpClusterClient implements ClusterClient {
   }
 
   private retry<T>(call: () => Promise<T>): Promise<T> {
-    return withRetry(call, this.options.retry);
+    return withKubeRetry(call, this.options.retry);
   }
 }
 

@@ -4,7 +4,7 @@ import type { BackupStore } from '../archive/backup-store.ts';
 import type { ArchiveEntry } from '../archive/writer.ts';
 import type { ClusterClient } from '../kube/cluster-client.ts';
 import { groupResource, isRecord, type KubeObject } from '../kube/kube-object.ts';
-import { sleep as realSleep } from '../kube/retry.ts';
+import { sleep as realSleep } from '../util/retry.ts';
 import { type AppliedObject, type ApplyContext, applyPlannedObject } from './applier.ts';
 import { RestoreContinuationMismatchError, UnservableObjectsError } from './errors.ts';
 import { type RestoreOptions, resolveRestoreOptions } from './options.ts';

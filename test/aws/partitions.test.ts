@@ -3,18 +3,21 @@ import { awsPartition, regionalHost } from '../../src/aws/partitions.ts';
 
 describe('awsPartition', () => {
   it.each([
-    ['eu-west-1', 'aws', 'amazonaws.com'],
-    ['cn-north-1', 'aws-cn', 'amazonaws.com.cn'],
-    ['cn-northwest-1', 'aws-cn', 'amazonaws.com.cn'],
-    ['us-gov-west-1', 'aws-us-gov', 'amazonaws.com'],
-    ['us-iso-east-1', 'aws-iso', 'c2s.ic.gov'],
-  ])('puts %s in %s, whose endpoints end in %s', (region, name, dnsSuffix) => {
-    // Arrange / Act
-    const found = awsPartition(region);
+    ['eu-west-1', 'aws', 'amazonaws.com', 'us-east-1'],
+    ['cn-north-1', 'aws-cn', 'amazonaws.com.cn', 'cn-northwest-1'],
+    ['cn-northwest-1', 'aws-cn', 'amazonaws.com.cn', 'cn-northwest-1'],
+    ['us-gov-east-1', 'aws-us-gov', 'amazonaws.com', 'us-gov-west-1'],
+    ['us-iso-east-1', 'aws-iso', 'c2s.ic.gov', 'us-iso-east-1'],
+  ])(
+    'puts %s in %s, whose endpoints end in %s and whose global services answer in %s',
+    (region, name, dnsSuffix, globalRegion) => {
+      // Arrange / Act
+      const found = awsPartition(region);
 
-    // Assert
-    expect(found).toEqual({ name, dnsSuffix });
-  });
+      // Assert
+      expect(found).toEqual({ name, dnsSuffix, globalRegion });
+    },
+  );
 });
 
 describe('regionalHost', () => {

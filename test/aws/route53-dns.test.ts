@@ -16,29 +16,12 @@ import type { DnsChange } from '../../src/failover/ports/dns.ts';
 
 const route53 = mockClient(Route53Client);
 
-function dnsWithRecordedSleeps(maxAttempts = 4) {
-  const sleeps: number[] = [];
-  const dns = new Route53Dns(new Route53Client({}), {
-    retry: {
-      maxAttempts,
-      baseDelayMs: 100,
-      maxDelayMs: 1000,
-      random: () => 0.5,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
-    },
-  });
-  return { dns, sleeps };
-}
-
-const priorRequest = () =>
+// $metadata.attempts is what the SDK client reports after its own retries.
+const priorRequest = (attempts = 1) =>
   new PriorRequestNotComplete({
     message: 'The request was rejected because Route 53 was still processing a prior request.',
-    $metadata: { httpStatusCode: 400 },
+    $metadata: { httpStatusCode: 400, attempts },
   });
-const throttling = () =>
-  Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
 
 const cutover: DnsChange[] = [
   {
@@ -360,43 +343,38 @@ describe('Route53Dns', () => {
     expect(route53).not.toHaveReceivedAnyCommand();
   });
 
-  it('retries PriorRequestNotComplete and Throttling with jittered exponential backoff, then succeeds', async () => {
+  it('maps the final PriorRequestNotComplete of the SDK client to DnsThrottledError with its attempts, without retrying', async () => {
     // Arrange
-    route53
-      .on(ChangeResourceRecordSetsCommand)
-      .rejectsOnce(priorRequest())
-      .rejectsOnce(throttling())
-      .rejectsOnce(priorRequest())
-      .resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
-    const { dns, sleeps } = dnsWithRecordedSleeps();
-
-    // Act
-    const changeId = await dns.changeRecords('ZONE1', cutover, 'failover');
-
-    // Assert
-    expect(changeId).toBe('C1');
-    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 4);
-    expect(sleeps).toEqual([50, 100, 200]);
-  });
-
-  it('gives up after the bounded attempts with DnsThrottledError carrying the last Route 53 error', async () => {
-    // Arrange
-    const last = priorRequest();
+    const last = priorRequest(8);
     route53.on(ChangeResourceRecordSetsCommand).rejects(last);
-    const { dns, sleeps } = dnsWithRecordedSleeps(3);
 
     // Act
-    const error = await dns.changeRecords('ZONE1', cutover, 'failover').catch((e: unknown) => e);
+    const error = await new Route53Dns(new Route53Client({}))
+      .changeRecords('ZONE1', cutover, 'failover')
+      .catch((e: unknown) => e);
 
     // Assert
     expect(error).toMatchObject({
       name: 'DnsThrottledError',
       operation: 'ChangeResourceRecordSets',
-      attempts: 3,
+      attempts: 8,
       cause: last,
     });
-    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 3);
-    expect(sleeps).toHaveLength(2);
+    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
+  });
+
+  it('maps a final Throttling of GetChange to DnsThrottledError, one attempt when the SDK reports none', async () => {
+    // Arrange
+    route53
+      .on(GetChangeCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: {} }));
+
+    // Act
+    const error = await new Route53Dns(new Route53Client({})).changeStatus('C1').catch((e: unknown) => e);
+
+    // Assert
+    expect(error).toMatchObject({ name: 'DnsThrottledError', operation: 'GetChange', attempts: 1 });
+    expect(route53).toHaveReceivedCommandTimes(GetChangeCommand, 1);
   });
 
   it('does not retry a refused batch and reports every Route 53 message', async () => {
@@ -409,7 +387,7 @@ describe('Route53Dns', () => {
       $metadata: {},
     });
     route53.on(ChangeResourceRecordSetsCommand).rejects(refused);
-    const { dns, sleeps } = dnsWithRecordedSleeps();
+    const dns = new Route53Dns(new Route53Client({}));
 
     // Act
     const error = await dns.changeRecords('ZONE1', cutover, 'failover').catch((e: unknown) => e);
@@ -417,7 +395,7 @@ describe('Route53Dns', () => {
     // Assert
     expect(error).toMatchObject({ name: 'InvalidDnsChangeError', cause: refused });
     expect((error as Error).message).toContain("Tried to delete resource record set [name='x.example.com.'");
-    expect(sleeps).toEqual([]);
+    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
   });
 
   it('maps NoSuchHostedZone to HostedZoneNotFoundError naming the zone', async () => {
@@ -439,21 +417,18 @@ describe('Route53Dns', () => {
     });
   });
 
-  it('reports change status from GetChange, retrying throttling', async () => {
+  it('reports change status from GetChange', async () => {
     // Arrange
     route53
       .on(GetChangeCommand)
-      .rejectsOnce(throttling())
       .resolves({ ChangeInfo: { Id: '/change/C1', Status: 'INSYNC', SubmittedAt: new Date() } });
-    const { dns } = dnsWithRecordedSleeps();
 
     // Act
-    const status = await dns.changeStatus('/change/C1');
+    const status = await new Route53Dns(new Route53Client({})).changeStatus('/change/C1');
 
     // Assert
     expect(status).toBe('INSYNC');
     expect(route53).toHaveReceivedCommandWith(GetChangeCommand, { Id: 'C1' });
-    expect(route53).toHaveReceivedCommandTimes(GetChangeCommand, 2);
   });
 
   it('maps NoSuchChange to DnsChangeNotFoundError', async () => {

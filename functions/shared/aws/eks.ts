@@ -6,6 +6,7 @@ import type { BaseDependencies } from '../base.ts';
 import { traced } from '../powertools.ts';
 import { regionOf } from '../sides.ts';
 import { perBase } from './memo.ts';
+import { sdkConfig } from './sdk-config.ts';
 
 const clients = perBase(() => new Map<string, EKSClient>());
 
@@ -14,7 +15,7 @@ export function eksClient(base: BaseDependencies, region: string): EKSClient {
   const made = clients(base);
   let client = made.get(region);
   if (client === undefined) {
-    client = traced(new EKSClient({ region }));
+    client = traced(new EKSClient(sdkConfig(region)));
     made.set(region, client);
   }
   return client;

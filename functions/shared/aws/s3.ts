@@ -6,8 +6,9 @@ import type { FunctionDependencies } from '../dependencies.ts';
 import { traced } from '../powertools.ts';
 import { regionOf } from '../sides.ts';
 import { perSide } from './memo.ts';
+import { sdkConfig } from './sdk-config.ts';
 
-const client = perSide((base, side) => traced(new S3Client({ region: regionOf(base.plan, side) })));
+const client = perSide((base, side) => traced(new S3Client(sdkConfig(regionOf(base.plan, side)))));
 
 const store = perSide(
   (base, side) =>

@@ -6,6 +6,7 @@ import type { Notifier } from '../../../src/failover/index.ts';
 import { requireEnv } from '../env.ts';
 import { traced } from '../powertools.ts';
 import { perBase } from './memo.ts';
+import { sdkConfig } from './sdk-config.ts';
 
 /**
  * Publishes to `NOTIFICATION_TOPIC_ARN` in the DR region. The variable is read on the first publish, so a
@@ -16,7 +17,7 @@ export const notifierFor = perBase((base): Notifier => {
   return {
     async publish(subject, message) {
       sns ??= new SnsNotifier(
-        traced(new SNSClient({ region: base.plan.dr.region })),
+        traced(new SNSClient(sdkConfig(base.plan.dr.region))),
         requireEnv('NOTIFICATION_TOPIC_ARN', base.env),
       );
       return sns.publish(subject, message);

@@ -176,7 +176,7 @@ describe('SandboxRoute53', () => {
   it('gives up with DnsThrottledError after the bounded attempts, changing nothing', async () => {
     // Arrange
     const clock = new SandboxClock({ realMsPerModelledSecond: 0.2 });
-    const route53 = new SandboxRoute53({ clock, retry: { maxAttempts: 3 } });
+    const route53 = new SandboxRoute53({ clock, retry: { attempts: 3 } });
     const zoneId = route53.addZone({ name: 'example.com', records: [primary] });
     route53.injectFault('PriorRequestNotComplete', 5);
 
