@@ -242,7 +242,7 @@ export class DrRestore {
       volumes[pv] = { ...target, ...(this.#deps.volumes ? { region: this.#deps.volumes.region } : {}) };
     }
     const client = await this.#deps.connect();
-    const restorer = new Restorer({ client, store: this.#deps.store, now: () => this.#clock().getTime() });
+    const restorer = new Restorer({ client, store: this.#deps.store, now: this.#clock });
     const result = await restorer.restore(
       {
         backupName: request.backupName,
