@@ -38,6 +38,7 @@ import {
 } from '../src/failover/index.ts';
 import { ClusterConnector } from '../src/kube/cluster-connector.ts';
 import { type DrPlan, type DrPlanInput, parsePlan } from '../src/plan/index.ts';
+import { isRecord } from '../src/util/is-record.ts';
 import type { WorkflowFunction, WorkflowName } from '../src/workflows/definitions.ts';
 import { Ec2Registry } from './aws/ec2-standin.ts';
 import { SandboxClock } from './aws/sandbox-clock.ts';
@@ -532,8 +533,4 @@ function sampleObjects(cluster: KubeApiSimulator): string[] {
     }
   }
   return refs.sort();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,8 @@
 // What every workflow Task sends its function (statemachines/README.md): the execution's name and start,
 // its input, the results of the steps so far, and the fields the step adds. Parsed here with zod, so a
 // malformed payload fails with the field at fault before anything changes.
+
+import { isRecord } from '../../src/util/is-record.ts';
 import * as z from '../../src/util/zod.ts';
 
 /** Which side of the plan a step acts on. */
@@ -66,7 +68,3 @@ export function runKeys(envelope: Pick<Envelope, 'executionName'>, planName: str
 
 /** The backup a step works on, as the previous step described it (`name` at least). */
 export const backupRefSchema = z.looseObject({ name: z.string().check(z.minLength(1, 'must not be empty')) });
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -31,7 +31,7 @@ export function volumeBackupper(
     from: deps.volumeSnapshots(direction.from),
     to: deps.volumeSnapshots(direction.to),
     sleep: deps.sleep,
-    now: () => deps.now().getTime(),
+    now: deps.now,
     ...(copyTimeoutMs === undefined ? {} : { limits: { copyTimeoutMs } }),
   });
 }
@@ -54,7 +54,7 @@ export function volumeRestorer(
   return new VolumeRestorer({
     to: deps.volumeSnapshots(side),
     sleep: deps.sleep,
-    now: () => deps.now().getTime(),
+    now: deps.now,
     limits: { pollIntervalMs: volumePollMs(deps) },
   });
 }

@@ -1,5 +1,6 @@
+import { isRecord } from '../../src/util/is-record.ts';
 import type { AggregatedResource, DiscoveryCatalog, ResourceInfo } from './discovery-catalog.ts';
-import { isRecord, type KubeObject } from './kube-object.ts';
+import type { KubeObject } from './kube-object.ts';
 import type { ObjectStore, StoredObject } from './object-store.ts';
 import { kubeTime, type ResourceApi, type ResourceHooks } from './resource-api.ts';
 

@@ -1,32 +1,20 @@
-/** The parts of ObjectMeta the simulator reads or sets. */
-export interface ObjectMeta {
-  name?: string;
+import type { KubeObject as EngineKubeObject, KubeObjectMeta } from '../../src/kube/kube-object.ts';
+import { isRecord } from '../../src/util/is-record.ts';
+
+/**
+ * ObjectMeta as the simulator sets it: the engine's fields plus the server-owned ones (generation,
+ * timestamps, generateName) that only an API server assigns, so the engine never needs them typed.
+ */
+export interface ObjectMeta extends KubeObjectMeta {
   generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
   generation?: number;
   creationTimestamp?: string;
   deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  managedFields?: unknown;
-  [field: string]: unknown;
 }
 
-/** A Kubernetes object as JSON; everything beyond metadata is free-form. */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
+/** The engine's KubeObject with the simulator's wider metadata; any such object is an engine KubeObject. */
+export interface KubeObject extends EngineKubeObject {
   metadata: ObjectMeta;
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-  [field: string]: unknown;
-}
-
-/** True for a plain JSON object (not an array, not null). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Reads a dotted path such as `.spec.replicas` (the form CRD scale subresources use). */

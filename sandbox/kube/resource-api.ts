@@ -6,9 +6,10 @@ import {
   parseFieldSelector,
   parseLabelSelector,
 } from '../../src/kube/label-selector.ts';
+import { isRecord } from '../../src/util/is-record.ts';
 import { apiErrors, KubeApiError } from './api-error.ts';
 import { type DiscoveryCatalog, groupVersion, type ResourceInfo } from './discovery-catalog.ts';
-import { isRecord, type KubeObject, labelSelectorText, readPath, writePath } from './kube-object.ts';
+import { type KubeObject, labelSelectorText, readPath, writePath } from './kube-object.ts';
 import { type ObjectStore, objectKey, StoredObject } from './object-store.ts';
 import { applyJsonPatch, applyMergePatch } from './patch.ts';
 

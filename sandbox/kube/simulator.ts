@@ -3,12 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseAllDocuments } from 'yaml';
+import { isRecord } from '../../src/util/is-record.ts';
 import { KubeApiError } from './api-error.ts';
 import { SimulatorControllers } from './controllers.ts';
 import { DiscoveryCatalog, type ResourceInfo } from './discovery-catalog.ts';
 import { FaultInjector, type KubeVerb } from './faults.ts';
 import { handleKubeRequest } from './http-handler.ts';
-import { isRecord, type KubeObject } from './kube-object.ts';
+import type { KubeObject } from './kube-object.ts';
 import type { KubeManifest } from './manifest.ts';
 import { ObjectStore } from './object-store.ts';
 import { BUILTIN_NAMESPACES, ResourceApi } from './resource-api.ts';

@@ -3,7 +3,7 @@ import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../util/is-record.ts';
 import { ArchiveIntegrityError, UnsupportedFormatVersionError } from './errors.ts';
 import {
   ARCHIVE_FORMAT_VERSION,

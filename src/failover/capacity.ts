@@ -4,6 +4,7 @@
 import type { ClusterClient } from '../kube/cluster-client.ts';
 import type { ApiResource, KubeObject } from '../kube/kube-object.ts';
 import type { DrNodeGroup } from '../plan/index.ts';
+import type { Now } from '../util/clock.ts';
 import { CapacityTimeoutError, NodeGroupUpdateFailedError } from './errors.ts';
 import {
   type NodeCapacity,
@@ -11,7 +12,6 @@ import {
   type UpdateStatus,
   validateScalingConfig,
 } from './ports/capacity.ts';
-import type { Now } from './timing.ts';
 
 /** Node groups on AWS take minutes to add nodes; past this the workflow fails instead of waiting forever. */
 export const DEFAULT_CAPACITY_DEADLINE_MINUTES = 20;

@@ -13,6 +13,7 @@
 //   side answers regardless of the old side's health and the old side is only a standby answer. Set
 //   identifiers and PRIMARY/SECONDARY roles never change, so every change is a plain UPSERT.
 import { type DnsPlan, type DnsRecordPlan, type DnsRecordTarget, toFqdn } from '../plan/index.ts';
+import type { Now } from '../util/clock.ts';
 import { PlanSectionMissingError } from './errors.ts';
 import {
   type DnsChange,
@@ -23,7 +24,6 @@ import {
   validateDnsChanges,
 } from './ports/dns.ts';
 import type { RecoveryLedger } from './ports/recovery-ledger.ts';
-import type { Now } from './timing.ts';
 
 /** Which side the records should point at. */
 export type DnsSide = 'primary' | 'dr';

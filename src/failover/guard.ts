@@ -8,6 +8,7 @@ import {
   InvalidExecutionInputError,
   parseExecutionInput,
 } from '../plan/index.ts';
+import type { Now } from '../util/clock.ts';
 import type {
   ClaimRequest,
   ClaimResult,
@@ -17,7 +18,6 @@ import type {
 } from './ports/recovery-ledger.ts';
 import { ExecutionNotFoundError, type WorkflowStarter } from './ports/workflows.ts';
 import { activeSideConflict, heldBy, RECOVERY_LEASE_SECONDS } from './recovery-rules.ts';
-import type { Now } from './timing.ts';
 import { type TriggerInfo, triggerInfoSchema } from './trigger.ts';
 
 /** The recovery workflows; any two of the same plan must not run at once. */

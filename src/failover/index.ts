@@ -1,5 +1,7 @@
 // The failover engine: the use cases the Lambda functions call (trigger, guard, backup selection, capacity,
 // workload readiness, health gate, DNS cutover, report), their ports and their errors.
+
+export type { Now } from '../util/clock.ts';
 export {
   CapacityManager,
   type CapacityManagerDependencies,
@@ -75,7 +77,7 @@ export {
   type BackupSelectorDependencies,
   type SelectedBackup,
 } from './select-backup.ts';
-export { type Now, type StepTiming, type Timed, timed } from './timing.ts';
+export { type StepTiming, type Timed, timed } from './timing.ts';
 export {
   alarmStateChangeSchema,
   decideTrigger,

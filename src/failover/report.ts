@@ -3,12 +3,15 @@
 // feed dashboards and alarms, and the SNS message tells people. Everything comes from the state document
 // (`input` and `steps`), so the report needs no access to the execution history.
 import type { DrPlan } from '../plan/index.ts';
+import type { Now } from '../util/clock.ts';
+import { isRecord } from '../util/is-record.ts';
 import type { MetricPoint, MetricsPublisher } from './ports/metrics.ts';
 import type { Notifier } from './ports/notifier.ts';
 import type { RecoveryLedger } from './ports/recovery-ledger.ts';
-import type { Now, StepTiming } from './timing.ts';
+import type { StepTiming } from './timing.ts';
 
-export { type Now, type StepTiming, type Timed, timed } from './timing.ts';
+export type { Now } from '../util/clock.ts';
+export { type StepTiming, type Timed, timed } from './timing.ts';
 
 /** Workflows that end in a report. */
 export type ReportedWorkflow = 'backup' | 'failover' | 'failback' | 'drill';
@@ -535,8 +538,4 @@ function stringsOf(value: unknown): string[] {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -8,8 +8,8 @@ import {
   backupKeys,
   verifyArchiveDigest,
 } from '../archive/index.ts';
+import type { Now } from '../util/clock.ts';
 import { BackupNotVerifiedError, NoVerifiedBackupError, type SkippedBackup } from './errors.ts';
-import type { Now } from './timing.ts';
 
 /** The backup a recovery restores; written to `steps.backup.result`. */
 export interface SelectedBackup {

@@ -1,8 +1,7 @@
 // When each step ran. Every function wraps its use case's answer with these fields, so the report can draw
 // a timeline from the state document alone, without asking Step Functions for the execution history.
 
-/** The current time; injected so tests and the sandbox can run on a modelled clock. */
-export type Now = () => Date;
+import type { Now } from '../util/clock.ts';
 
 /** ISO 8601 start and end of one step, as the functions add them to each result. */
 export interface StepTiming {

@@ -3,6 +3,7 @@
 // the existing execution instead of starting a second one.
 
 import type { DrPlan } from '../plan/index.ts';
+import type { Now } from '../util/clock.ts';
 import * as z from '../util/zod.ts';
 import { InvalidTriggerEventError } from './errors.ts';
 import type { Notifier } from './ports/notifier.ts';
@@ -14,7 +15,6 @@ import {
   type WorkflowStarter,
 } from './ports/workflows.ts';
 import { activeSideConflict } from './recovery-rules.ts';
-import type { Now } from './timing.ts';
 
 /** The workflows the trigger may start. */
 export type TriggeredWorkflow = 'backup' | 'failover';

@@ -2,8 +2,8 @@
 // StatefulSet of the restored namespaces at its replicas and Ready, as `kubectl rollout status` judges it.
 import type { ClusterClient } from '../kube/cluster-client.ts';
 import type { ApiResource, KubeObject } from '../kube/kube-object.ts';
+import type { Now } from '../util/clock.ts';
 import { WorkloadsNotReadyError } from './errors.ts';
-import type { Now } from './timing.ts';
 
 /** One workload's progress. */
 export interface WorkloadProgress {

@@ -1,6 +1,7 @@
 // Kubernetes clients of clusters reached by name: the cluster's endpoint and CA from a directory (EKS
 // DescribeCluster on AWS, the sandbox's stand-in locally), a bearer token from a token source (an EKS token,
 // the sandbox's static one), and a client rebuilt before that token expires.
+import type { Now } from '../util/clock.ts';
 import { accessForEks, type ClusterAccess } from './cluster-access.ts';
 import { type ClusterClient, HttpClusterClient } from './cluster-client.ts';
 
@@ -27,8 +28,8 @@ export interface ClusterConnectorOptions<Key extends string> {
   directory(key: Key): ClusterLocator;
   /** A bearer token for the cluster (an EKS token; the sandbox's static one). */
   token(key: Key, clusterName: string): Promise<string>;
-  /** Real milliseconds, for token expiry. @default Date.now */
-  clock?: () => number;
+  /** Real time, for token expiry. @default new Date() */
+  clock?: Now;
   /** EKS tokens live 15 minutes; a client is rebuilt after this. @default 10 minutes */
   tokenLifetimeMs?: number;
 }
@@ -47,13 +48,13 @@ export class ClusterConnector<Key extends string> {
 
   /** The key's client, created on first use and after the token's lifetime. */
   client(key: Key): Promise<ClusterClient> {
-    const clock = this.#options.clock ?? Date.now;
+    const clock = this.#options.clock ?? (() => new Date());
     const cached = this.#clients.get(key);
-    if (cached && cached.expiresAt > clock()) return cached.client;
+    if (cached && cached.expiresAt > clock().getTime()) return cached.client;
     if (cached) void cached.client.then((client) => client.close()).catch(() => undefined);
     const client = this.#connect(key);
     const lifetime = this.#options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS;
-    this.#clients.set(key, { client, expiresAt: clock() + lifetime });
+    this.#clients.set(key, { client, expiresAt: clock().getTime() + lifetime });
     // A failed connection is not cached: the next invocation (a workflow retry) tries again.
     client.catch(() => {
       if (this.#clients.get(key)?.client === client) this.#clients.delete(key);

@@ -53,11 +53,6 @@ export function apiVersionOf(resource: Pick<ApiResource, 'group' | 'version'>): 
   return resource.group ? `${resource.group}/${resource.version}` : resource.version;
 }
 
-/** True for a plain JSON object (not an array, not null). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** `namespace/name` or `name`, for messages and reports. */
 export function objectRef(
   resource: Pick<ApiResource, 'group' | 'resource'>,

@@ -4,6 +4,7 @@
 // back is exactly what the schema accepted.
 
 import { parseLabelSelector } from '../kube/label-selector.ts';
+import { isRecord } from '../util/is-record.ts';
 import * as z from '../util/zod.ts';
 import {
   alarmNameProblem,
@@ -578,10 +579,6 @@ const planObjectSchema = z.strictObject({
 type PlanObject = z.output<typeof planObjectSchema>;
 type Issue = { path: PropertyKey[]; message: string };
 type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 // `{ primary, dr }` rather than one check standing for both.
 function isPerSideHealthCheck(value: unknown): boolean {

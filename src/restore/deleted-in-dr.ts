@@ -8,7 +8,8 @@ import type { BackupStore } from '../archive/backup-store.ts';
 import { BackupNotFoundError } from '../archive/errors.ts';
 import type { ArchiveEntry } from '../archive/writer.ts';
 import type { ClusterClient } from '../kube/cluster-client.ts';
-import { type ApiResource, groupResource, isRecord } from '../kube/kube-object.ts';
+import { type ApiResource, groupResource } from '../kube/kube-object.ts';
+import { isRecord } from '../util/is-record.ts';
 import { RESTORED_FROM_ANNOTATION } from './actions/restore-annotations.ts';
 import { restoreExclusion } from './planner.ts';
 

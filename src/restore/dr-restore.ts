@@ -8,9 +8,10 @@ import type { ClusterClient } from '../kube/cluster-client.ts';
 import type { ApiResource } from '../kube/kube-object.ts';
 import { failbackSettingsOf } from '../plan/compact-sections.ts';
 import type { DrPlan } from '../plan/index.ts';
+import type { Now } from '../util/clock.ts';
 import { findEbsVolumes } from '../volumes/ebs-volumes.ts';
 import { persistentVolumesOf } from '../volumes/persistent-volumes.ts';
-import type { Clock, Sleep } from '../volumes/ports.ts';
+import type { Sleep } from '../volumes/ports.ts';
 import { type RestoreVolumesOptions, sourceZonesOf, type VolumeRestorer } from '../volumes/volume-restore.ts';
 import { type DeletedInDrMode, type DeletedInDrReport, settleDeletedInDr } from './deleted-in-dr.ts';
 import { RestoreFailedError, RestoreStalledError } from './errors.ts';
@@ -91,8 +92,8 @@ export interface DrRestoreDeps {
   volumes?: DrVolumes;
   /** Waits between looks at the volumes, in the volume restorer's time. */
   sleep: Sleep;
-  /** Real time, which a chunk's deadline is in. @default Date.now */
-  clock?: Clock;
+  /** Real time, which a chunk's deadline is in. @default new Date() */
+  clock?: Now;
 }
 
 /** Which backup to restore, named how, mapped and rewritten how (the volumes are the use case's). */
@@ -213,11 +214,11 @@ export function restoredObjectsOf(answer: Readonly<Record<string, unknown>> | un
  */
 export class DrRestore {
   readonly #deps: DrRestoreDeps;
-  readonly #clock: Clock;
+  readonly #clock: Now;
 
   constructor(deps: DrRestoreDeps) {
     this.#deps = deps;
-    this.#clock = deps.clock ?? Date.now;
+    this.#clock = deps.clock ?? (() => new Date());
   }
 
   /**
@@ -324,7 +325,7 @@ export class DrRestore {
         delete state.volumeBatch;
         return true;
       }
-      if (deadline !== undefined && this.#clock() >= deadline) return false;
+      if (deadline !== undefined && this.#clock().getTime() >= deadline) return false;
       await this.#deps.sleep(volumes.pollIntervalMs);
     }
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ArchiveEntry } from '../archive/writer.ts';
-import { type ApiResource, groupResource, isRecord, type KubeObject } from '../kube/kube-object.ts';
+import { type ApiResource, groupResource, type KubeObject } from '../kube/kube-object.ts';
+import { isRecord } from '../util/is-record.ts';
 import { DEFAULT_RESTORE_ACTIONS } from './actions/index.ts';
 import { RESTORE_ID_ANNOTATION, RESTORED_FROM_ANNOTATION } from './actions/restore-annotations.ts';
 import type { RestoreAction, RestoreActionContext } from './actions/types.ts';

@@ -3,7 +3,9 @@ import { readBackup } from '../archive/backup-reader.ts';
 import type { BackupStore } from '../archive/backup-store.ts';
 import type { ArchiveEntry } from '../archive/writer.ts';
 import type { ClusterClient } from '../kube/cluster-client.ts';
-import { groupResource, isRecord, type KubeObject } from '../kube/kube-object.ts';
+import { groupResource, type KubeObject } from '../kube/kube-object.ts';
+import type { Now } from '../util/clock.ts';
+import { isRecord } from '../util/is-record.ts';
 import { sleep as realSleep } from '../util/retry.ts';
 import { type AppliedObject, type ApplyContext, applyPlannedObject } from './applier.ts';
 import { RestoreContinuationMismatchError, UnservableObjectsError } from './errors.ts';
@@ -64,8 +66,8 @@ export interface RestoreProgress {
 export interface RestorerDeps {
   client: ClusterClient;
   store: BackupStore;
-  /** @default Date.now */
-  now?: () => number;
+  /** @default () => new Date() */
+  now?: Now;
   /** @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
   onProgress?: (progress: RestoreProgress) => void;
@@ -86,7 +88,7 @@ export interface RestorerDeps {
 export class Restorer {
   private readonly client: ClusterClient;
   private readonly store: BackupStore;
-  private readonly now: () => number;
+  private readonly now: Now;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly onProgress: (progress: RestoreProgress) => void;
   private readonly concurrency: number;
@@ -96,7 +98,7 @@ export class Restorer {
   constructor(deps: RestorerDeps) {
     this.client = deps.client;
     this.store = deps.store;
-    this.now = deps.now ?? Date.now;
+    this.now = deps.now ?? (() => new Date());
     this.sleep = deps.sleep ?? realSleep;
     this.onProgress = deps.onProgress ?? (() => {});
     this.concurrency = deps.concurrency ?? DEFAULT_RESTORE_CONCURRENCY;
@@ -114,7 +116,7 @@ export class Restorer {
    */
   async restore(request: RestoreRequest, limits: RestoreRunLimits = {}): Promise<RestoreResult> {
     const options = resolveRestoreOptions(request.options);
-    const started = this.now();
+    const started = this.now().getTime();
     const continuation = request.continuation;
     const restoreId = continuation?.restoreId ?? request.restoreId ?? randomUUID();
     const totals: RestoreTotals = continuation ? { ...continuation.totals } : emptyTotals();
@@ -133,7 +135,7 @@ export class Restorer {
       failuresOmitted,
       excluded: [],
       warnings,
-      durationMs: this.now() - started,
+      durationMs: this.now().getTime() - started,
       ...extra,
       ...(error !== undefined ? { error: describeError(error) } : {}),
     });
@@ -181,7 +183,7 @@ export class Restorer {
       else failuresOmitted += 1;
     };
     const mayStart = () =>
-      fatal === undefined && (limits.deadline === undefined || this.now() < limits.deadline);
+      fatal === undefined && (limits.deadline === undefined || this.now().getTime() < limits.deadline);
     const context: ApplyContext = { client: this.client, policy: options.existingResourcePolicy, restoreId };
 
     let crdsSettled = plan.crdCount === 0;
@@ -268,13 +270,13 @@ export class Restorer {
     const awaiting = plan.entries.slice(from).some((e) => e.resolution.state === 'awaiting-crd');
     if (!awaiting) return;
     this.progress('WaitingForCrds', from, plan.entries.length, totals);
-    const waitUntil = this.now() + this.crdTimeoutMs;
+    const waitUntil = this.now().getTime() + this.crdTimeoutMs;
     const discovery = await this.client.discover();
     if (resolvePending(plan, discovery.resources, from) === 0) return;
     const crdResource = discovery.resources.find((r) => groupResource(r) === CRD_GROUP_RESOURCE);
     if (crdResource === undefined) return;
     const pendingCrds = new Set(plan.entries.slice(0, plan.crdCount).map((e) => e.name));
-    while (pendingCrds.size > 0 && this.now() < waitUntil) {
+    while (pendingCrds.size > 0 && this.now().getTime() < waitUntil) {
       for (const name of [...pendingCrds]) {
         const live = await this.client.get(crdResource, undefined, name);
         // A CRD that is not there failed to be created; its objects will say so.
@@ -285,7 +287,7 @@ export class Restorer {
     // Established and served are two steps on a real API server: discovery may lag the condition.
     for (;;) {
       const refreshed = await this.client.discover();
-      if (resolvePending(plan, refreshed.resources, from) === 0 || this.now() >= waitUntil) return;
+      if (resolvePending(plan, refreshed.resources, from) === 0 || this.now().getTime() >= waitUntil) return;
       await this.sleep(this.crdPollMs);
     }
   }

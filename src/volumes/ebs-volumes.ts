@@ -1,5 +1,6 @@
+import type { KubeObject } from '../kube/kube-object.ts';
+import { isRecord } from '../util/is-record.ts';
 import { InvalidVolumeInputError } from './errors.ts';
-import { isRecord, type KubeObject } from './kube-object.ts';
 
 /** The CSI driver name of the Amazon EBS CSI driver. */
 export const EBS_CSI_DRIVER = 'ebs.csi.aws.com';

@@ -1,7 +1,8 @@
 // Persistent volume data: find the EBS volumes behind PVs, snapshot and copy them, restore them in DR, prune.
+
+export type { KubeObject } from '../kube/kube-object.ts';
 export * from './ebs-volumes.ts';
 export * from './errors.ts';
-export type { KubeObject, ObjectMeta } from './kube-object.ts';
 export * from './persistent-volumes.ts';
 export * from './polling.ts';
 export type * from './ports.ts';

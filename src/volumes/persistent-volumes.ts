@@ -2,8 +2,9 @@
 // restore are those behind the PVs the archive holds, so both read them here.
 import { readBackup } from '../archive/backup-reader.ts';
 import type { BackupStore } from '../archive/backup-store.ts';
+import type { KubeObject } from '../kube/kube-object.ts';
+import { isRecord } from '../util/is-record.ts';
 import { InvalidVolumeInputError } from './errors.ts';
-import { isRecord, type KubeObject } from './kube-object.ts';
 
 /** True for the core group's `persistentvolumes`, as a discovered resource or an archive entry names it. */
 export function isPersistentVolumes(resource: { group: string; resource: string }): boolean {

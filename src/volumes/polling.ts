@@ -1,4 +1,5 @@
-import type { Clock, Sleep } from './ports.ts';
+import type { Now } from '../util/clock.ts';
+import type { Sleep } from './ports.ts';
 
 /** Where a Wait → status → Choice loop stands: keep waiting, or done. */
 export type WaitStatus = 'InProgress' | 'Completed';
@@ -37,6 +38,6 @@ export function checkPositiveMs(name: string, value: number): number {
 }
 
 /** Clock reads go through here so every use case measures elapsed time the same way. */
-export function elapsedSince(now: Clock, startedAt: number): number {
-  return Math.max(0, now() - startedAt);
+export function elapsedSince(now: Now, startedAt: number): number {
+  return Math.max(0, now().getTime() - startedAt);
 }

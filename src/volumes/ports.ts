@@ -93,6 +93,3 @@ export interface VolumeSnapshots {
 
 /** Waits `ms` milliseconds; injected so tests and the sandbox control time. */
 export type Sleep = (ms: number) => Promise<void>;
-
-/** Milliseconds since the epoch; injected so tests and the sandbox control time. */
-export type Clock = () => number;

@@ -1,5 +1,6 @@
 import { validateBackupName } from '../archive/layout.ts';
 import type { VolumeSnapshotRecord } from '../archive/manifest.ts';
+import type { Now } from '../util/clock.ts';
 import type { EbsVolume } from './ebs-volumes.ts';
 import {
   type CreatedResource,
@@ -9,7 +10,7 @@ import {
   VolumeRequestError,
 } from './errors.ts';
 import { checkPositiveMs, elapsedSince, pollUntilDone, type WaitStatus } from './polling.ts';
-import type { Clock, Sleep, SnapshotStatus, TaggedSnapshot, Tags, VolumeSnapshots } from './ports.ts';
+import type { Sleep, SnapshotStatus, TaggedSnapshot, Tags, VolumeSnapshots } from './ports.ts';
 
 /** Tag keys put on every snapshot and copy, so a person or a script can tell what each one holds. */
 export const SNAPSHOT_TAGS = {
@@ -53,7 +54,7 @@ export interface VolumeBackupperDeps {
   from: VolumeSnapshots;
   to: VolumeSnapshots;
   sleep: Sleep;
-  now: Clock;
+  now: Now;
   limits?: Partial<VolumeBackupLimits>;
   /** Extra tags for every snapshot and copy (cost centre, cluster name). */
   tags?: Tags;
@@ -129,7 +130,7 @@ export class VolumeBackupper {
   readonly #from: VolumeSnapshots;
   readonly #to: VolumeSnapshots;
   readonly #sleep: Sleep;
-  readonly #now: Clock;
+  readonly #now: Now;
   readonly #limits: VolumeBackupLimits;
   readonly #tags: Tags;
 
@@ -198,7 +199,7 @@ export class VolumeBackupper {
     const batch: SnapshotBatch = {
       backupName,
       region: this.#from.region,
-      startedAt: this.#now(),
+      startedAt: this.#now().getTime(),
       items: [],
     };
     const earlier =
@@ -335,7 +336,7 @@ export class VolumeBackupper {
         );
       }
     }
-    const now = this.#now();
+    const now = this.#now().getTime();
     const batch: CopyBatch = {
       backupName: options.backupName,
       sourceRegion,
@@ -423,7 +424,7 @@ export class VolumeBackupper {
         );
         if (reusable === undefined) continue;
         item.copySnapshotId = reusable.id;
-        item.startedAt = this.#now();
+        item.startedAt = this.#now().getTime();
         item.state = reusable.state === 'completed' ? 'completed' : 'copying';
       }
     }
@@ -463,7 +464,7 @@ export class VolumeBackupper {
           { cause: error },
         );
       }
-      item.startedAt = this.#now();
+      item.startedAt = this.#now().getTime();
       item.state = 'copying';
       inFlight++;
     }
@@ -552,7 +553,7 @@ export class VolumeBackupper {
 
   #copyTimeout(batch: CopyBatch, statuses: ReadonlyMap<string, SnapshotStatus> = new Map()): Error {
     const waiting = batch.items.filter((i) => i.state !== 'completed');
-    const started = Math.min(...waiting.map((i) => i.startedAt ?? this.#now()));
+    const started = Math.min(...waiting.map((i) => i.startedAt ?? this.#now().getTime()));
     return new SnapshotTimeoutError(
       'copy',
       waiting.map((item) => {

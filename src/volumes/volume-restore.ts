@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { validateBackupName } from '../archive/layout.ts';
 import type { VolumeSnapshotRecord } from '../archive/manifest.ts';
+import type { Now } from '../util/clock.ts';
 import type { EbsVolume } from './ebs-volumes.ts';
 import {
   type CreatedResource,
@@ -11,7 +12,6 @@ import {
 } from './errors.ts';
 import { checkPositiveMs, elapsedSince, pollUntilDone, type WaitStatus } from './polling.ts';
 import type {
-  Clock,
   Sleep,
   Tags,
   VolumeDeleteOutcome,
@@ -42,7 +42,7 @@ export const DEFAULT_VOLUME_RESTORE_LIMITS: VolumeRestoreLimits = {
 export interface VolumeRestorerDeps {
   to: VolumeSnapshots;
   sleep: Sleep;
-  now: Clock;
+  now: Now;
   limits?: Partial<VolumeRestoreLimits>;
   /** Extra tags for every volume. */
   tags?: Tags;
@@ -127,7 +127,7 @@ export function sourceZonesOf(volumes: readonly EbsVolume[]): Record<string, str
 export class VolumeRestorer {
   readonly #to: VolumeSnapshots;
   readonly #sleep: Sleep;
-  readonly #now: Clock;
+  readonly #now: Now;
   readonly #limits: VolumeRestoreLimits;
   readonly #tags: Tags;
 
@@ -168,7 +168,7 @@ export class VolumeRestorer {
     const batch: VolumeRestoreBatch = {
       restoreName: options.restoreName,
       region: this.#to.region,
-      startedAt: this.#now(),
+      startedAt: this.#now().getTime(),
       items: [],
     };
     for (const plan of plans) {
@@ -272,12 +272,12 @@ export class VolumeRestorer {
     const result: VolumeDeletion = { deleted: [], notFound: [], stillInUse: [], lastStates: {} };
     const { pollIntervalMs } = this.#limits;
     // Backstop for a sleep that never advances the clock: the deadline alone would then never come.
-    const maxPolls = Math.ceil(Math.max(0, options.deadline - this.#now()) / pollIntervalMs) + 1;
+    const maxPolls = Math.ceil(Math.max(0, options.deadline - this.#now().getTime()) / pollIntervalMs) + 1;
     let pending = [...new Set(volumeIds)];
     for (let poll = 0; pending.length > 0; poll++) {
       const waiting = await this.#deleteAvailable(pending, result);
       pending = waiting.map((w) => w.id);
-      const outOfTime = this.#now() + pollIntervalMs > options.deadline || poll >= maxPolls;
+      const outOfTime = this.#now().getTime() + pollIntervalMs > options.deadline || poll >= maxPolls;
       if (pending.length > 0 && outOfTime) {
         for (const { id, state } of waiting) {
           result.stillInUse.push(id);

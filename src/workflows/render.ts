@@ -4,7 +4,7 @@
 // that reads on its own (and can be checked by anything that reads ASL) without knowing about the source.
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../util/is-record.ts';
 import * as z from '../util/zod.ts';
 import {
   retryPoliciesFile,

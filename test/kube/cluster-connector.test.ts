@@ -25,7 +25,7 @@ function connector(options: { failFirst?: boolean } = {}) {
       tokens.push(`${side}/${name}`);
       return `token-${tokens.length}`;
     },
-    clock: () => now,
+    clock: () => new Date(now),
     tokenLifetimeMs: 1000,
   });
   return { connect, described, tokens, advance: (ms: number) => (now += ms) };

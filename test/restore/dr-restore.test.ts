@@ -66,7 +66,7 @@ beforeEach(async () => {
     from: world.source,
     to: world.dr,
     sleep: world.sleep,
-    now: world.now,
+    now: world.clock,
   });
   store.records = await backupper.runToCompletion(BACKUP, findEbsVolumes(pvs).volumes, {
     kmsKeyId: DR_KEY,
@@ -86,7 +86,7 @@ function drVolumes(): DrVolumes {
     restorer: new VolumeRestorer({
       to: world.dr,
       sleep: world.sleep,
-      now: world.now,
+      now: world.clock,
       limits: { pollIntervalMs: 2_000 },
     }),
     options: {
@@ -149,7 +149,7 @@ describe('DrRestore.chunk', () => {
 
   it('stops in the volume stage at its deadline without connecting to the cluster, and carries on from the state', async () => {
     // Arrange: the real clock is past the deadline, so the volumes are looked at once
-    const { restore, connects } = aDrRestore({ clock: () => 1_000 });
+    const { restore, connects } = aDrRestore({ clock: () => new Date(1_000) });
 
     // Act
     const first = await restore.chunk(request(), null, 1_000);
@@ -182,7 +182,7 @@ describe('DrRestore.chunk', () => {
 
   it(`throws RestoreStalledError after ${MAX_STALLED_CHUNKS} chunks in a row that applied nothing`, async () => {
     // Arrange: every chunk's deadline has passed before its first object
-    const { restore } = aDrRestore({ volumes: undefined, clock: () => 5_000 });
+    const { restore } = aDrRestore({ volumes: undefined, clock: () => new Date(5_000) });
     let state = null;
 
     // Act

@@ -63,7 +63,7 @@ describe('Restorer in chunks and after a crash', () => {
       client: recorder,
       store,
       crdPollIntervalMs: 20,
-      now: () => (recorder.created.length >= 30 ? 2_000 : 1_000),
+      now: () => new Date(recorder.created.length >= 30 ? 2_000 : 1_000),
     });
     const secondCall = new Restorer({ client: recorder, store, crdPollIntervalMs: 20 });
 
@@ -99,7 +99,7 @@ describe('Restorer in chunks and after a crash', () => {
       client: recorder,
       store,
       crdPollIntervalMs: 20,
-      now: () => (recorder.created.length >= 40 ? 2_000 : 1_000),
+      now: () => new Date(recorder.created.length >= 40 ? 2_000 : 1_000),
     });
     const partial = await killed.restore({ backupName: BACKUP }, { deadline: 1_500 });
     const rerun = new Restorer({ client, store, crdPollIntervalMs: 20 });
@@ -123,7 +123,7 @@ describe('Restorer in chunks and after a crash', () => {
     const first = await new Restorer({
       client: recorder,
       store,
-      now: () => (recorder.created.length >= 5 ? 2 : 1),
+      now: () => new Date(recorder.created.length >= 5 ? 2 : 1),
     }).restore({ backupName: BACKUP }, { deadline: 1.5 });
     const before = recorder.created.length;
     const continuation = {

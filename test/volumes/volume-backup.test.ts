@@ -35,7 +35,7 @@ function aBackupper(world: World, overrides: Partial<VolumeBackupperDeps> = {}):
     from: world.source,
     to: world.dr,
     sleep: world.sleep,
-    now: world.now,
+    now: world.clock,
     limits: { pollIntervalMs: 15_000 },
     ...overrides,
   });

@@ -38,7 +38,7 @@ describe('volume use cases from DR to the primary', () => {
       from: world.dr,
       to: world.source,
       sleep: world.sleep,
-      now: world.now,
+      now: world.clock,
     });
 
     // Act
@@ -70,7 +70,7 @@ describe('volume use cases from DR to the primary', () => {
       from: world.dr,
       to: world.source,
       sleep: world.sleep,
-      now: world.now,
+      now: world.clock,
     });
     const records = await backupper.snapshot('shop-failback-2', volumes);
 
@@ -92,7 +92,7 @@ describe('volume use cases from DR to the primary', () => {
       from: world.dr,
       to: world.source,
       sleep: world.sleep,
-      now: world.now,
+      now: world.clock,
     });
     const records = await backupper.runToCompletion('shop-failback-3', volumes, { kmsKeyId: PRIMARY_KEY });
     const plan = aPlan((raw) => {
@@ -101,7 +101,7 @@ describe('volume use cases from DR to the primary', () => {
         primaryKmsKeyArn: PRIMARY_KEY,
       };
     });
-    const restorer = new VolumeRestorer({ to: world.source, sleep: world.sleep, now: world.now });
+    const restorer = new VolumeRestorer({ to: world.source, sleep: world.sleep, now: world.clock });
     const intoPrimary = drVolumesOf(plan, 'primary', () => restorer, {
       restoreName: 'shop-failback-3',
       pollIntervalMs: 1_000,
@@ -136,7 +136,7 @@ describe('volume use cases from DR to the primary', () => {
   it('refuses zones of the other region for a restore into the primary', async () => {
     // Arrange
     const world = aWorld();
-    const restorer = new VolumeRestorer({ to: world.source, sleep: world.sleep, now: world.now });
+    const restorer = new VolumeRestorer({ to: world.source, sleep: world.sleep, now: world.clock });
 
     // Act
     const started = restorer.startVolumes([], {

@@ -29,7 +29,7 @@ async function aCopiedBackup(world: World): Promise<{ pvs: KubeObject[]; records
     from: world.source,
     to: world.dr,
     sleep: world.sleep,
-    now: world.now,
+    now: world.clock,
   });
   const records = await backupper.runToCompletion('nightly', findEbsVolumes(pvs).volumes, {
     kmsKeyId: DR_KEY,
@@ -41,7 +41,7 @@ function aRestorer(world: World, timeoutMs?: number): VolumeRestorer {
   return new VolumeRestorer({
     to: world.dr,
     sleep: world.sleep,
-    now: world.now,
+    now: world.clock,
     limits: { pollIntervalMs: 2_000, ...(timeoutMs === undefined ? {} : { volumeTimeoutMs: timeoutMs }) },
   });
 }
@@ -252,7 +252,7 @@ describe('VolumeRestorer.deleteVolumes', () => {
     const sleeps: number[] = [];
     const restorer = new VolumeRestorer({
       to: world.dr,
-      now: world.now,
+      now: world.clock,
       limits: { pollIntervalMs: 2_000 },
       sleep: async (ms) => {
         sleeps.push(ms);

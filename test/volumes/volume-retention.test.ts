@@ -22,7 +22,7 @@ async function aBackup(
     from: world.source,
     to: world.dr,
     sleep: world.sleep,
-    now: world.now,
+    now: world.clock,
   });
   const volumeSnapshots = await backupper.runToCompletion(name, findEbsVolumes(pvs).volumes, {
     kmsKeyId: DR_KEY,

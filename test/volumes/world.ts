@@ -1,6 +1,8 @@
 // A source and a DR region of the EC2 stand-in on a modelled clock that only the test (or an injected sleep)
 // moves, so hours of snapshot and copy time pass in microseconds.
+
 import { Ec2Registry, type Ec2StandIn } from '../../sandbox/aws/ec2-standin.ts';
+import type { Now } from '../../src/util/clock.ts';
 
 export const SOURCE = 'eu-west-1';
 export const DR = 'eu-central-1';
@@ -11,6 +13,8 @@ export interface World {
   source: Ec2StandIn;
   dr: Ec2StandIn;
   now: () => number;
+  /** The same modelled time as a Date, the engine's clock shape. */
+  clock: Now;
   sleep: (ms: number) => Promise<void>;
   advance: (ms: number) => void;
 }
@@ -24,6 +28,7 @@ export function aWorld(): World {
     source: registry.region(SOURCE),
     dr: registry.region(DR),
     now: () => clock,
+    clock: () => new Date(clock),
     sleep: async (ms) => {
       clock += ms;
     },

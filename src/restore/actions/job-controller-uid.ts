@@ -1,4 +1,4 @@
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../util/is-record.ts';
 import type { RestoreAction } from './types.ts';
 import { recordAt } from './util.ts';
 

@@ -3,7 +3,7 @@
 // hand cluster-admin to everyone who can reach the API server. Bindings to the refused subjects
 // (system:anonymous and system:unauthenticated, and whoever the plan adds) are left out and reported.
 import type { KubeObject } from '../../kube/kube-object.ts';
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../util/is-record.ts';
 import type { RestoreAction } from './types.ts';
 
 const BINDINGS = new Set([

@@ -1,4 +1,4 @@
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../util/is-record.ts';
 
 /** The record at `path` under `root`, or undefined when any step is missing or not an object. */
 export function recordAt(root: unknown, ...path: string[]): Record<string, unknown> | undefined {
