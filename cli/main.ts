@@ -1,5 +1,6 @@
 import { runBackupCommand } from './backup-command.ts';
 import { runDemoCommand } from './demo-command.ts';
+import { runExportCommand } from './export-command.ts';
 import { runInspectCommand } from './inspect-command.ts';
 import { InterruptedError } from './interrupt.ts';
 import { runRestoreCommand } from './restore-command.ts';
@@ -19,6 +20,9 @@ Usage:
                                   show what a backup holds (verified first)
   eks-dr verify --from <dir or s3://…>/backups/<name>
                                   check a backup's size, sha256 and contents against its manifest
+  eks-dr export --velero --from <dir or s3://…>/backups/<name> --to <dir or s3://bucket/prefix>
+                [--storage-location NAME] [--json]
+                                  write a backup as a Velero backup (backup storage location layout)
   eks-dr restore [--kubeconfig FILE] [--context NAME] --from <dir or s3://…>/backups/<name>
                 [--namespace-mapping a:b,..] [--existing-resource-policy none|update]
                 [--include-namespaces ..] [--dry-run] [--json]
@@ -49,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runInspectCommand(rest);
       case 'verify':
         return await runVerifyCommand(rest);
+      case 'export':
+        return await runExportCommand(rest);
       case 'sandbox':
         return await runSandboxCommand(rest);
       case 'restore':

@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { BackupStore } from '../src/archive/backup-store.ts';
+import type { BackupStore, ObjectSink } from '../src/archive/backup-store.ts';
 import { InvalidBackupLocationError } from '../src/archive/errors.ts';
 import { validateBackupName } from '../src/archive/layout.ts';
 import { LocalDirectoryStore } from '../src/archive/stores/local-directory-store.ts';
@@ -15,8 +15,14 @@ export interface OpenBackupStoreOptions {
   s3Client?: S3Client | undefined;
 }
 
-/** A LocalDirectoryStore for a path, an S3BackupStore for `s3://bucket[/prefix]`. */
-export function openBackupStore(location: string, options: OpenBackupStoreOptions = {}): BackupStore {
+/**
+ * A LocalDirectoryStore for a path, an S3BackupStore for `s3://bucket[/prefix]`; both also write single
+ * objects (ObjectSink), which exports into another tool's layout use.
+ */
+export function openBackupStore(
+  location: string,
+  options: OpenBackupStoreOptions = {},
+): BackupStore & ObjectSink {
   if (typeof location !== 'string' || location.trim() === '') {
     throw new InvalidBackupLocationError(
       String(location),

@@ -60,6 +60,23 @@ export interface BackupStore {
   delete(name: string): Promise<void>;
 }
 
+/**
+ * Writing arbitrary objects under a store's root, each exactly once: what an export into another tool's
+ * layout (Velero's) needs, kept apart from BackupStore so that port stays about eks-dr backups alone.
+ * Keys are relative to the root (`backups/<name>/...`); the store adds its directory or prefix.
+ */
+export interface ObjectSink {
+  /** Where `key` is, for messages: a path, or `s3://bucket/prefix/<key>`. */
+  describeKey(key: string): string;
+  /** One key that exists under `prefix` (which ends in "/"), or undefined when nothing is there. */
+  firstKeyUnder(prefix: string): Promise<string | undefined>;
+  /**
+   * Opens the sink for a new object at `key`; refuses with BackupStoreError when the key exists. As with
+   * openArchiveUpload, 'finish' means the bytes are durable and destroying the stream discards them.
+   */
+  openObjectUpload(key: string, contentType: string): Promise<Writable>;
+}
+
 /** Sorts backups newest `created` first (ties by name, descending, so the order is stable). */
 export function newestFirst(backups: StoredBackup[]): StoredBackup[] {
   return backups.sort(

@@ -20,7 +20,7 @@ export class InvalidBackupNameError extends Error {
 /** An entry whose resource, group, namespace or name cannot be placed in the archive layout. */
 export class InvalidArchiveEntryError extends Error {
   constructor(
-    readonly field: 'resource' | 'group' | 'namespace' | 'name' | 'object',
+    readonly field: 'resource' | 'group' | 'namespace' | 'name' | 'version' | 'object',
     readonly value: unknown,
     reason: string,
     options: ArchiveErrorOptions = {},

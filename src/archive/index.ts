@@ -4,6 +4,7 @@ export {
   type BackupListing,
   type BackupStore,
   newestFirst,
+  type ObjectSink,
   type StoredBackup,
   type UnreadableBackup,
 } from './backup-store.ts';
@@ -28,7 +29,9 @@ export {
   backupsPrefix,
   type EntryLocation,
   entryPath,
+  PREFERRED_VERSION_SUFFIX,
   parseEntryPath,
+  preferredVersionEntryPath,
   resourceKey,
   VERSION_ENTRY_PATH,
   validateBackupName,

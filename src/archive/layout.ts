@@ -1,6 +1,6 @@
 // The one place object-store keys and archive entry paths are built (Velero layout); nobody concatenates
 // them by hand elsewhere, so a layout change is a change to this file alone.
-import { InvalidArchiveEntryError, InvalidBackupNameError } from './errors.ts';
+import { BackupStoreError, InvalidArchiveEntryError, InvalidBackupNameError } from './errors.ts';
 
 /** The archive format version written to `metadata/version` and to manifest.json's `formatVersion`. */
 export const ARCHIVE_FORMAT_VERSION = '1.1.0';
@@ -68,6 +68,14 @@ export function backupKeys(prefix: string, name: string): BackupKeys {
   };
 }
 
+/** Throws unless `key` is relative to a store's root and cannot climb out of it (no "." or ".." segments). */
+export function checkObjectKey(key: string): string {
+  if (key === '' || key.startsWith('/') || key.split('/').some((part) => part === '.' || part === '..')) {
+    throw new BackupStoreError(key, 'object keys must be relative and must not contain "." or ".." segments');
+  }
+  return key;
+}
+
 /** The counts key of a resource: `deployments.apps`, or plain `configmaps` for the core group. */
 export function resourceKey(resource: string, group: string): string {
   return group ? `${resource}.${group}` : resource;
@@ -89,6 +97,20 @@ export function entryPath(location: EntryLocation): string {
   return `${base}/namespaces/${namespace}/${name}.json`;
 }
 
+/** Velero's suffix of the directory holding a resource's objects in its preferred API version (`v1-preferredversion`). */
+export const PREFERRED_VERSION_SUFFIX = '-preferredversion';
+
+/**
+ * The versioned archive path Velero's backup format 1.1.0 writes beside the plain one:
+ * `resources/<resource>[.<group>]/<version>-preferredversion/namespaces/<ns>/<name>.json` (or `/cluster/`).
+ */
+export function preferredVersionEntryPath(location: EntryLocation, version: string): string {
+  checkSegment('version', version);
+  const plain = entryPath(location);
+  const base = `resources/${resourceKey(location.resource, location.group)}/`;
+  return `${base}${version}${PREFERRED_VERSION_SUFFIX}/${plain.slice(base.length)}`;
+}
+
 const ENTRY_PATH = /^resources\/([^/]+)\/(?:namespaces\/([^/]+)|cluster)\/([^/]+)\.json$/;
 
 /** The inverse of entryPath; undefined for anything that is not a resource entry (e.g. `metadata/version`). */
@@ -103,7 +125,7 @@ export function parseEntryPath(path: string): EntryLocation | undefined {
   return namespace === undefined ? { resource, group, name } : { resource, group, namespace, name };
 }
 
-function checkSegment(field: 'resource' | 'group' | 'namespace' | 'name', value: string): void {
+function checkSegment(field: 'resource' | 'group' | 'namespace' | 'name' | 'version', value: string): void {
   if (typeof value !== 'string' || value.length === 0) {
     throw new InvalidArchiveEntryError(field, value, 'must be a non-empty string');
   }

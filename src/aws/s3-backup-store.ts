@@ -21,6 +21,7 @@ import {
   checkedManifest,
   checkManifestName,
   newestFirst,
+  type ObjectSink,
   type StoredBackup,
   type UnreadableBackup,
 } from '../archive/backup-store.ts';
@@ -32,7 +33,7 @@ import {
   BackupStoreError,
   InvalidManifestError,
 } from '../archive/errors.ts';
-import { type BackupKeys, backupKeys, backupsPrefix } from '../archive/layout.ts';
+import { type BackupKeys, backupKeys, backupsPrefix, checkObjectKey } from '../archive/layout.ts';
 import {
   type ArchivePart,
   type BackupManifest,
@@ -86,7 +87,7 @@ export interface S3BackupStoreOptions {
 }
 
 /** A BackupStore in an S3 bucket: `<prefix>/backups/<name>/manifest.json` and `<name>.tar.gz`. */
-export class S3BackupStore implements BackupStore {
+export class S3BackupStore implements BackupStore, ObjectSink {
   readonly client: S3Client;
   readonly bucket: string;
   readonly prefix: string;
@@ -144,16 +145,52 @@ export class S3BackupStore implements BackupStore {
     const keys = backupKeys(this.prefix, name);
     await this.#refuseTaken(name, keys);
     const target = this.#url(keys.archive);
+    return this.#openUpload(keys.archive, 'application/gzip', (error) =>
+      this.#writeError(name, keys, target, 'upload failed', error),
+    );
+  }
+
+  describeKey(key: string): string {
+    return this.#url(this.#objectKey(key));
+  }
+
+  async firstKeyUnder(prefix: string): Promise<string | undefined> {
+    const full = this.#objectKey(prefix);
+    let page: ListObjectsV2CommandOutput;
+    try {
+      page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, MaxKeys: 1 }),
+      );
+    } catch (error) {
+      throw storeError(this.#url(full), 'cannot list', error);
+    }
+    const found = page.Contents?.[0]?.Key;
+    return found === undefined ? undefined : `${prefix}${found.slice(full.length)}`;
+  }
+
+  async openObjectUpload(key: string, contentType: string): Promise<Writable> {
+    const full = this.#objectKey(key);
+    const target = this.#url(full);
+    const taken = () => new BackupStoreError(target, 'already exists; objects are never overwritten');
+    if ((await this.#head(full)) !== undefined) throw taken();
+    return this.#openUpload(full, contentType, (error) => {
+      if (error instanceof BackupStoreError) return error;
+      return isPreconditionFailed(error) ? taken() : storeError(target, 'upload failed', error);
+    });
+  }
+
+  /** A streaming multipart upload to `key` that never replaces an object (IfNoneMatch). */
+  #openUpload(key: string, contentType: string, mapError: (error: unknown) => Error): Writable {
     const body = new PassThrough({ highWaterMark: 1 * MIB });
     const upload = new Upload({
       client: this.client,
       params: {
         Bucket: this.bucket,
-        Key: keys.archive,
+        Key: key,
         Body: body,
-        ContentType: 'application/gzip',
-        // Atomic no-overwrite where S3 supports it (PutObject, CompleteMultipartUpload); the HEAD above is
-        // the portable guard for S3-compatible servers that ignore the header.
+        ContentType: contentType,
+        // Atomic no-overwrite where S3 supports it (PutObject, CompleteMultipartUpload); the HEAD before
+        // opening is the portable guard for S3-compatible servers that ignore the header.
         IfNoneMatch: '*',
         ...this.#encryption(),
       },
@@ -164,10 +201,16 @@ export class S3BackupStore implements BackupStore {
     const uploading = upload.done().then(
       () => undefined,
       (error: unknown) => {
-        throw this.#writeError(name, keys, target, 'upload failed', error);
+        throw mapError(error);
       },
     );
     return new UploadStream(body, uploading);
+  }
+
+  /** A key relative to the store's prefix, as a bucket key. */
+  #objectKey(key: string): string {
+    checkObjectKey(key);
+    return this.prefix === '' ? key : `${this.prefix}/${key}`;
   }
 
   async putManifest(name: string, manifest: BackupManifestInput): Promise<BackupManifest> {

@@ -20,15 +20,16 @@ import {
   checkedManifest,
   checkManifestName,
   newestFirst,
+  type ObjectSink,
   type StoredBackup,
   type UnreadableBackup,
 } from '../backup-store.ts';
 import { BackupAlreadyExistsError, BackupNotFoundError, BackupStoreError } from '../errors.ts';
-import { type BackupKeys, backupKeys, backupsPrefix } from '../layout.ts';
+import { type BackupKeys, backupKeys, backupsPrefix, checkObjectKey } from '../layout.ts';
 import { type BackupManifest, type BackupManifestInput, parseManifestJson } from '../manifest.ts';
 
 /** A BackupStore in a local directory: `<dir>/backups/<name>/manifest.json` and `<dir>/backups/<name>/<name>.tar.gz`. */
-export class LocalDirectoryStore implements BackupStore {
+export class LocalDirectoryStore implements BackupStore, ObjectSink {
   readonly directory: string;
 
   constructor(directory: string) {
@@ -135,6 +136,35 @@ export class LocalDirectoryStore implements BackupStore {
     await rm(directory, { recursive: true, force: true });
   }
 
+  describeKey(key: string): string {
+    return this.#path(checkObjectKey(key));
+  }
+
+  async firstKeyUnder(prefix: string): Promise<string | undefined> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.#path(checkObjectKey(prefix)));
+    } catch (error) {
+      if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return undefined;
+      throw error;
+    }
+    const [first] = entries.sort();
+    return first === undefined ? undefined : `${prefix}${first}`;
+  }
+
+  async openObjectUpload(key: string, _contentType: string): Promise<Writable> {
+    const final = this.#path(checkObjectKey(key));
+    const taken = async () =>
+      (await statOrUndefined(final)) === undefined
+        ? undefined
+        : new BackupStoreError(final, 'already exists; objects are never overwritten');
+    const error = await taken();
+    if (error !== undefined) throw error;
+    await mkdir(dirname(final), { recursive: true });
+    const temporary = temporaryPath(final);
+    return new CommitOnFinishStream(await open(temporary, 'wx'), temporary, final, taken);
+  }
+
   /**
    * Removes what killed writers of this host left: their temporary files, and a backup directory that held
    * nothing else. Another host's files are never touched, since its processes cannot be seen from here.
@@ -224,7 +254,7 @@ class CommitOnFinishStream extends Writable {
           (await this.explainTaken()) ?? new BackupStoreError(this.final, 'already exists', { cause: error })
         );
       }
-      throw new BackupStoreError(this.final, `cannot move archive into place: ${(error as Error).message}`, {
+      throw new BackupStoreError(this.final, `cannot move into place: ${(error as Error).message}`, {
         cause: error,
       });
     }
