@@ -13,6 +13,7 @@
 // -csi-volumesnapshot*.json.gz, -itemoperations.json.gz and -volumeinfo.json.gz. The EBS snapshots an
 // eks-dr manifest records are not exported: Velero's native snapshots need its AWS plugin's own
 // VolumeSnapshotLocation records, so the export reports them as a warning instead of faking them.
+import { once } from 'node:events';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync, constants as zlib } from 'node:zlib';
@@ -23,7 +24,6 @@ import {
   type EntryLocation,
   entryPath,
   preferredVersionEntryPath,
-  resourceKey,
   validateBackupName,
 } from '../archive/layout.ts';
 import type { BackupManifest } from '../archive/manifest.ts';
@@ -223,6 +223,8 @@ export async function writeContents(
   } catch (error) {
     pack.destroy(error as Error);
     await writing.catch(() => {});
+    // The destination discards a destroyed upload while closing; wait, so nothing is left when this throws.
+    if (!out.closed) await once(out, 'close');
     throw error;
   }
   await writing;
@@ -347,26 +349,10 @@ function veleroPhase(manifest: BackupManifest, source: string): VeleroBackupPhas
 
 /** apiVersion, kind and version of an item, which Velero's paths and resource list are built from. */
 function typeOf(entry: ArchiveEntry): { apiVersion: string; kind: string; version: string } {
-  const where = entryPath(entry);
-  const object = entry.object as { apiVersion?: unknown; kind?: unknown } | null;
-  const apiVersion = object?.apiVersion;
-  const kind = object?.kind;
-  if (typeof apiVersion !== 'string' || apiVersion === '' || typeof kind !== 'string' || kind === '') {
-    throw new VeleroExportError(
-      `${where}: object has no apiVersion or kind, which Velero needs to restore it`,
-    );
-  }
-  const slash = apiVersion.lastIndexOf('/');
-  const group = slash === -1 ? '' : apiVersion.slice(0, slash);
-  const version = apiVersion.slice(slash + 1);
-  // Velero files an item under its group's directory; an apiVersion of another group would be restored
-  // as the wrong resource.
-  if (group !== entry.group) {
-    throw new VeleroExportError(
-      `${where}: apiVersion ${apiVersion} is not in group ${JSON.stringify(entry.group)} of ${resourceKey(entry.resource, entry.group)}`,
-    );
-  }
-  return { apiVersion, kind, version };
+  // readBackup has already refused an object without apiVersion or kind, or whose apiVersion's group
+  // differs from its path's (checkIdentity in src/archive/reader.ts).
+  const { apiVersion, kind } = entry.object as { apiVersion: string; kind: string };
+  return { apiVersion, kind, version: apiVersion.slice(apiVersion.lastIndexOf('/') + 1) };
 }
 
 function addFile(pack: tar.Pack, name: string, body: Buffer, mtime: Date): Promise<void> {
