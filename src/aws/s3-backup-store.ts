@@ -158,9 +158,8 @@ export class S3BackupStore implements BackupStore, ObjectSink {
     const full = this.#objectKey(prefix);
     let page: ListObjectsV2CommandOutput;
     try {
-      page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, MaxKeys: 1 }),
-      );
+      // One request either way; no MaxKeys, because s3rver fails a V2 listing that MaxKeys truncates.
+      page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full }));
     } catch (error) {
       throw storeError(this.#url(full), 'cannot list', error);
     }

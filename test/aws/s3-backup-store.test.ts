@@ -1,8 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -35,24 +31,10 @@ import {
 import { copyBackup, S3BackupStore } from '../../src/aws/s3-backup-store.ts';
 import { parseS3Url } from '../../src/aws/s3-url.ts';
 import { aManifest, configMap, drain, flipByte } from '../archive/archive-helpers.ts';
-
-// s3rver ships no type declarations; this is the part of its API the test uses.
-interface S3rverServer {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-type S3rverOptions = {
-  port: number;
-  address: string;
-  directory: string;
-  silent: boolean;
-  configureBuckets: { name: string }[];
-};
-const S3rver = createRequire(import.meta.url)('s3rver') as new (options: S3rverOptions) => S3rverServer;
+import { startS3rver } from './s3rver-harness.ts';
 
 const MIB = 1024 * 1024;
-let server: S3rverServer;
-let directory: string;
+let server: Awaited<ReturnType<typeof startS3rver>>;
 let endpoint: string;
 const wire: { command: string; headers: Record<string, string> }[] = [];
 
@@ -76,16 +58,8 @@ function realClient(region = 'eu-west-1'): S3Client {
 }
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'eks-dr-s3rver-'));
-  server = new S3rver({
-    port: 0,
-    address: '127.0.0.1',
-    directory,
-    silent: true,
-    configureBuckets: [{ name: 'primary' }, { name: 'dr-bucket' }],
-  });
-  const address = await server.run();
-  endpoint = `http://127.0.0.1:${address.port}`;
+  server = await startS3rver(['primary', 'dr-bucket']);
+  endpoint = server.endpoint;
 });
 
 afterEach(() => {
@@ -94,7 +68,6 @@ afterEach(() => {
 
 afterAll(async () => {
   await server?.close();
-  await rm(directory, { recursive: true, force: true });
 });
 
 /** Objects carrying random base64, so the gzip'd archive stays about 6 MiB: more than one 5 MiB part. */
@@ -262,6 +235,31 @@ describe('S3BackupStore against s3rver', () => {
     );
     expect(await dr.exists('rotten')).toBe(false);
     expect(await dr.head('corrupt/backups/rotten/rotten.tar.gz')).toBeUndefined();
+  });
+
+  it('writes single objects under its prefix (ObjectSink), finds them, and never overwrites one', async () => {
+    // Arrange
+    const store = new S3BackupStore({ client: realClient(), bucket: 'primary', prefix: 'sink' });
+    const put = async (text: string) => {
+      const sink = await store.openObjectUpload('backups/v/velero-backup.json', 'application/json');
+      sink.end(text);
+      await new Promise<void>((resolve, reject) => sink.on('finish', resolve).on('error', reject));
+    };
+    await put('first');
+
+    // Act
+    const second = put('second');
+
+    // Assert
+    await expect(second).rejects.toThrow(
+      's3://primary/sink/backups/v/velero-backup.json: already exists; objects are never overwritten',
+    );
+    expect(await store.firstKeyUnder('backups/v/')).toBe('backups/v/velero-backup.json');
+    expect(await store.firstKeyUnder('backups/w/')).toBeUndefined();
+    const body = await realClient().send(
+      new GetObjectCommand({ Bucket: 'primary', Key: 'sink/backups/v/velero-backup.json' }),
+    );
+    expect(await body.Body?.transformToString()).toBe('first');
   });
 
   it('opens an s3:// location against the endpoint it is given', async () => {

@@ -284,3 +284,38 @@ describe('LocalDirectoryStore', () => {
     );
   });
 });
+
+describe('LocalDirectoryStore as an ObjectSink', () => {
+  const put = async (key: string, text: string) => {
+    const sink = await store.openObjectUpload(key, 'text/plain');
+    sink.end(text);
+    await new Promise<void>((resolve, reject) => sink.on('finish', resolve).on('error', reject));
+  };
+
+  it('writes an object at a key, finds it under its prefix, and never overwrites it', async () => {
+    // Arrange
+    await put('backups/x/velero-backup.json', 'first');
+
+    // Act
+    const second = put('backups/x/velero-backup.json', 'second');
+
+    // Assert
+    await expect(second).rejects.toThrow(
+      `${join(directory, 'backups/x/velero-backup.json')}: already exists; objects are never overwritten`,
+    );
+    expect(await readFile(join(directory, 'backups/x/velero-backup.json'), 'utf8')).toBe('first');
+    expect(await readdir(join(directory, 'backups/x'))).toEqual(['velero-backup.json']);
+    expect(await store.firstKeyUnder('backups/x/')).toBe('backups/x/velero-backup.json');
+    expect(await store.firstKeyUnder('backups/y/')).toBeUndefined();
+  });
+
+  it('refuses keys that would leave its directory', async () => {
+    // Arrange: an empty store
+
+    // Act
+    const escaping = store.openObjectUpload('backups/../../etc/passwd', 'text/plain');
+
+    // Assert
+    await expect(escaping).rejects.toThrow(/must not contain "\." or "\.\." segments/);
+  });
+});
