@@ -166,9 +166,11 @@ export async function exportVeleroBackup(
       { cause: error },
     );
   }
+  // What Velero does with a PV that has no snapshot: pkg/restore/restore.go ("Dynamically re-provisioning
+  // persistent volume" / "Restoring persistent volume as-is").
   if (manifest.volumeSnapshots.length > 0) {
     warnings.push(
-      `${manifest.volumeSnapshots.length} EBS snapshot(s) are not exported: Velero restores the PersistentVolume objects, not their data from these snapshots`,
+      `${manifest.volumeSnapshots.length} EBS snapshot(s) are not exported: Velero re-provisions a PersistentVolume with reclaim policy Delete empty and restores any other as-is, not from these snapshots`,
     );
   }
   return {
