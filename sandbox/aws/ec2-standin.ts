@@ -5,8 +5,10 @@
 // again as the EC2 client's standard retry does, and every failure is an SDK-shaped error (`name` is EC2's
 // code) turned into a domain error by the adapter's own mapping, so the sandbox takes production's path.
 
+import { standardRetry } from '../../functions/shared/aws/sdk-config.ts';
 import type { SnapshotState } from '../../src/archive/index.ts';
 import { ec2Failure } from '../../src/aws/ec2-errors.ts';
+import { retry, validateRetryOptions } from '../../src/util/retry.ts';
 import type {
   CopySnapshotRequest,
   CreateVolumeRequest,
@@ -48,14 +50,14 @@ export const DEFAULT_EC2_LATENCY: Ec2LatencyModel = {
 
 /** How the stand-in models the EC2 client's own retry of throttled calls (the SDK's standard mode). */
 export interface Ec2SdkRetryModel {
-  /** Attempts in all, the first included, as the client's `maxAttempts`. @default 3, the SDK's default */
-  maxAttempts?: number;
+  /** Attempts in all, the first included, as the client's `maxAttempts`. @default standardRetry's */
+  attempts?: number;
   /** Waits between attempts. @default setTimeout, scaled like the latency model */
   sleep?: (ms: number) => Promise<void>;
+  /** A number in [0, 1) drawing the SDK's full-jitter wait. @default Math.random */
+  random?: () => number;
 }
 
-/** The SDK's default attempts of one call (standard retry mode). */
-const SDK_MAX_ATTEMPTS = 3;
 /** The SDK's bound on the first wait after a throttling answer, doubled on each retry, capped at 20 s. */
 const SDK_THROTTLING_DELAY_MS = 500;
 const SDK_MAX_DELAY_MS = 20_000;
@@ -144,14 +146,11 @@ export class Ec2Registry {
       throw new RangeError(`Ec2Registry option scale ${this.scale}: expected a positive number`);
     }
     this.latency = { ...DEFAULT_EC2_LATENCY, ...options.latency };
-    const maxAttempts = options.retry?.maxAttempts ?? SDK_MAX_ATTEMPTS;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      throw new RangeError(
-        `Ec2Registry option retry.maxAttempts ${maxAttempts}: expected a whole number ≥ 1`,
-      );
-    }
+    const attempts = options.retry?.attempts ?? standardRetry.maxAttempts;
+    validateRetryOptions({ attempts, baseDelayMs: SDK_THROTTLING_DELAY_MS, maxDelayMs: SDK_MAX_DELAY_MS });
     this.retry = {
-      maxAttempts,
+      attempts,
+      random: options.retry?.random ?? Math.random,
       sleep: options.retry?.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms * this.scale))),
     };
   }
@@ -515,24 +514,30 @@ export class Ec2StandIn implements VolumeSnapshots {
   // hooks throttle with) up to its attempts, with the SDK's throttling backoff bound as the wait; whatever it
   // gives up on, and every refusal, goes through the adapter's error mapping.
   async #call<T>(operation: Ec2Operation, body: () => T): Promise<T> {
-    const { maxAttempts, sleep } = this.#registry.retry;
-    for (let attempt = 1; ; attempt++) {
-      this.calls[operation]++;
-      try {
-        if (this.#throttled(operation)) {
-          throw ec2Error('RequestLimitExceeded', 'Request limit exceeded.', {
-            status: 503,
-            attempts: attempt,
-          });
-        }
-        return body();
-      } catch (error) {
-        const code = error instanceof Error ? error.name : undefined;
-        if (code !== 'RequestLimitExceeded' || attempt >= maxAttempts) {
-          throw ec2Failure(operation, this.region, error);
-        }
-      }
-      await sleep(Math.min(SDK_MAX_DELAY_MS, SDK_THROTTLING_DELAY_MS * 2 ** (attempt - 1)));
+    const { attempts, sleep, random } = this.#registry.retry;
+    try {
+      return await retry(
+        async (attempt) => {
+          this.calls[operation]++;
+          if (this.#throttled(operation)) {
+            throw ec2Error('RequestLimitExceeded', 'Request limit exceeded.', {
+              status: 503,
+              attempts: attempt,
+            });
+          }
+          return body();
+        },
+        {
+          attempts,
+          baseDelayMs: SDK_THROTTLING_DELAY_MS,
+          maxDelayMs: SDK_MAX_DELAY_MS,
+          isRetryable: (error) => error instanceof Error && error.name === 'RequestLimitExceeded',
+          sleep,
+          random,
+        },
+      );
+    } catch (error) {
+      throw ec2Failure(operation, this.region, error);
     }
   }
 

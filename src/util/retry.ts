@@ -39,7 +39,7 @@ export function backoffDelayMs(
  * exponential bound) spreads concurrent callers apart instead of retrying in lockstep.
  */
 export async function retry<T>(call: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
-  validate(options);
+  validateRetryOptions(options);
   const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
@@ -58,7 +58,10 @@ export async function retry<T>(call: (attempt: number) => Promise<T>, options: R
   }
 }
 
-function validate(options: RetryOptions): void {
+/** Throws a RangeError naming the first option out of range. */
+export function validateRetryOptions(
+  options: Pick<RetryOptions, 'attempts' | 'baseDelayMs' | 'maxDelayMs'>,
+): void {
   if (!Number.isInteger(options.attempts) || options.attempts < 1) {
     throw new RangeError(`retry option attempts ${options.attempts}: expected a whole number ≥ 1`);
   }

@@ -34,7 +34,7 @@ const contextWith = (remainingMs: number) => ({ getRemainingTimeInMillis: () => 
 /** The handler over an EC2 stand-in of the DR region and a cluster that records deletes, on a fake clock. */
 function aCleanup(options: { volumesEnabled?: boolean } = {}) {
   let clock = START;
-  const registry = new Ec2Registry({ now: () => clock, retry: { sleep: async () => {}, maxAttempts: 3 } });
+  const registry = new Ec2Registry({ now: () => clock, retry: { sleep: async () => {}, attempts: 3 } });
   const ec2 = registry.region(DR);
   const deletes: string[] = [];
   const cluster = {

@@ -22,7 +22,7 @@ export interface World {
 /** Two linked regions on a fake clock; throttling retries do not wait. */
 export function aWorld(): World {
   let clock = 1_700_000_000_000;
-  const registry = new Ec2Registry({ now: () => clock, retry: { sleep: async () => {}, maxAttempts: 4 } });
+  const registry = new Ec2Registry({ now: () => clock, retry: { sleep: async () => {}, attempts: 4 } });
   return {
     registry,
     source: registry.region(SOURCE),

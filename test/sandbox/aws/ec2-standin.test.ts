@@ -11,7 +11,7 @@ function aRegistry(scale = 1) {
   const registry = new Ec2Registry({
     now: () => clock,
     scale,
-    retry: { sleep: async () => {}, maxAttempts: 3 },
+    retry: { sleep: async () => {}, attempts: 3 },
   });
   return {
     registry,
@@ -294,7 +294,7 @@ describe('Ec2StandIn', () => {
     const registry = new Ec2Registry({
       now: () => clock,
       latency: { maxConcurrentCopies: 1 },
-      retry: { maxAttempts: 1 },
+      retry: { attempts: 1 },
     });
     const source = registry.region('eu-west-1');
     const dr = registry.region('eu-central-1');
