@@ -198,3 +198,22 @@ describe('importCycles', () => {
     ).toEqual([]);
   });
 });
+
+describe('src/failover/ports/', () => {
+  // The single ports file grew to hundreds of lines of unrelated interfaces; one file per port keeps each
+  // readable on its own, and the bound stops one of them becoming the next catch-all.
+  const MAX_PORT_LINES = 250;
+  const ports = tsFilesUnder('src/failover/ports');
+
+  it('replaces the single ports file', () => {
+    expect(existsSync(join(ROOT, 'src', 'failover', 'ports.ts'))).toBe(false);
+    // An empty or missing directory would make the size check below pass vacuously.
+    expect(ports).toContain('src/failover/ports/dns.ts');
+  });
+
+  it.each(ports)(`%s has at most ${MAX_PORT_LINES} lines`, (file) => {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const lines = text.endsWith('\n') ? text.split('\n').length - 1 : text.split('\n').length;
+    expect(lines, file).toBeLessThanOrEqual(MAX_PORT_LINES);
+  });
+});

@@ -2,6 +2,8 @@
 // Both return a fresh document and never share structure with their inputs, so the caller may
 // mutate the result (set resourceVersion, managedFields, ...) without touching stored objects.
 
+import { isRecord } from '../../src/util/is-record.ts';
+
 /** A JSON patch that is malformed, addresses a missing location, or whose `test` operation failed. */
 export class JsonPatchError extends Error {
   /** Zero-based index of the failing operation, when one operation is to blame. */
@@ -23,8 +25,8 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 
 /** The merge itself, on a target this module already owns, so each level is copied only once. */
 function mergeInto(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return cloneJson(patch);
-  const result: JsonObject = isObject(target) ? target : {};
+  if (!isRecord(patch)) return cloneJson(patch);
+  const result: JsonObject = isRecord(target) ? target : {};
   for (const [name, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     if (value === null) {
@@ -89,7 +91,7 @@ function parseOperations(operations: unknown): Operation[] {
     const fail = (where: string, detail: string): never => {
       throw new JsonPatchError(`json patch operation ${index}${where}: ${detail}`, { operationIndex: index });
     };
-    if (!isObject(raw)) return fail('', `must be an object, got ${typeName(raw)}`);
+    if (!isRecord(raw)) return fail('', `must be an object, got ${typeName(raw)}`);
     const op = raw.op;
     if (typeof op !== 'string' || !(OPERATIONS as readonly string[]).includes(op)) {
       return fail('', `"op" must be one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(op) ?? 'nothing'}`);
@@ -184,7 +186,7 @@ function child(container: unknown, token: string): { found: boolean; value?: unk
       ? { found: true, value: container[index] }
       : { found: false };
   }
-  if (isObject(container) && Object.hasOwn(container, token)) return { found: true, value: container[token] };
+  if (isRecord(container) && Object.hasOwn(container, token)) return { found: true, value: container[token] };
   return { found: false };
 }
 
@@ -199,7 +201,7 @@ function parentOf(
     if (!next.found) throw new PointerError('path does not exist');
     parent = next.value;
   }
-  if (!Array.isArray(parent) && !isObject(parent)) {
+  if (!Array.isArray(parent) && !isRecord(parent)) {
     throw new PointerError(`path does not exist: parent is ${typeName(parent)}, not an object or array`);
   }
   return { parent, last: tokens[tokens.length - 1] as string };
@@ -271,8 +273,8 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a)) {
     return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
   }
-  if (isObject(a)) {
-    if (!isObject(b)) return false;
+  if (isRecord(a)) {
+    if (!isRecord(b)) return false;
     const keys = Object.keys(a);
     return (
       keys.length === Object.keys(b).length &&
@@ -282,14 +284,10 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A deep copy of a JSON value, so results never alias a caller's document or patch. */
 function cloneJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(cloneJson);
-  if (!isObject(value)) return value;
+  if (!isRecord(value)) return value;
   const copy: JsonObject = {};
   for (const [key, item] of Object.entries(value)) setMember(copy, key, cloneJson(item));
   return copy;
