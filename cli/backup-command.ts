@@ -11,6 +11,7 @@ import { interruptible } from './interrupt.ts';
 import { clusterAccessFromFlags, KUBECONFIG_OPTIONS, KUBECONFIG_USAGE } from './kubeconfig.ts';
 import { type OpenBackupStoreOptions, openBackupStore } from './open-store.ts';
 import { formatBytes, formatTable, progressLine } from './progress.ts';
+import { userSigner } from './signing-keys.ts';
 
 const USAGE = `Usage: eks-dr backup [--kubeconfig FILE] [--context NAME] --to DIR|s3://bucket/prefix [options]
 
@@ -107,6 +108,8 @@ export async function runBackupCommand(argv: string[]): Promise<number> {
     const service = new BackupService({
       client,
       store,
+      // The user's own key, made on first use: every CLI backup is signed, with no setup.
+      signer: await userSigner(),
       onProgress: (p) => progress.update(describeProgress(name, p)),
     });
     const request = {

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { verifyBackup } from '../src/archive/backup-reader.ts';
+import { describeSignature } from '../src/archive/signing.ts';
 import { STORE_OPTIONS, storeOptions } from './backup-command.ts';
 import { openBackupStore, splitBackupPath } from './open-store.ts';
 import { formatBytes, formatTable } from './progress.ts';
+import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from './signing-keys.ts';
 
 const USAGE = `Usage: eks-dr inspect --from LOCATION/backups/NAME [--json]
 
@@ -13,6 +15,7 @@ Options:
   --from PATH          <directory or s3://bucket/prefix>/backups/<name> (required)
   --s3-endpoint URL    S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3)
   --region REGION      AWS region of the bucket (default: AWS_REGION)
+${TRUST_USAGE}
   --json               print the manifest as JSON
   -h, --help           this text`;
 
@@ -25,6 +28,7 @@ export async function runInspectCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       ...STORE_OPTIONS,
+      ...TRUST_OPTIONS,
     },
     strict: true,
   });
@@ -35,7 +39,7 @@ export async function runInspectCommand(argv: string[]): Promise<number> {
   if (!values.from) throw new Error('--from <location>/backups/<name> is required');
   const { location, name } = splitBackupPath(values.from);
   const store = openBackupStore(location, storeOptions(values));
-  const { manifest } = await verifyBackup(store, name);
+  const { manifest, signature } = await verifyBackup(store, name, { trust: await trustFromFlags(values) });
   if (values.json) {
     console.log(JSON.stringify(manifest, null, 2));
     return 0;
@@ -52,6 +56,7 @@ export async function runInspectCommand(argv: string[]): Promise<number> {
       `Completed:    ${manifest.completed}`,
       `Filters:      ${filters.length ? filters.join(' ') : 'none'}`,
       `Objects:      ${manifest.totalObjects}`,
+      `Signature:    ${signature ? describeSignature(signature) : 'not checked'}`,
       ...manifest.parts.map(
         (part) => `Part:         ${part.name} ${formatBytes(part.size)} sha256:${part.sha256}`,
       ),

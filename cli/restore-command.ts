@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { describeSignature } from '../src/archive/signing.ts';
 import { HttpClusterClient } from '../src/kube/cluster-client.ts';
 import { InvalidRestoreOptionError } from '../src/restore/errors.ts';
 import {
@@ -14,6 +15,7 @@ import { DEFAULT_RESTORE_CONCURRENCY, type RestoreProgress, Restorer } from '../
 import type { RestoreResult } from '../src/restore/result.ts';
 import { clusterAccessFromFlags, KUBECONFIG_OPTIONS } from './kubeconfig.ts';
 import { openBackupStore, splitBackupPath } from './open-store.ts';
+import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from './signing-keys.ts';
 
 const USAGE = `Usage: eks-dr restore [--kubeconfig FILE] [--context NAME] --from <dir or s3://bucket/prefix>/backups/<name> [options]
 
@@ -38,6 +40,7 @@ Options:
                                      Group:system:authenticated); repeat for several
   --concurrency N                    objects applied at once (default ${DEFAULT_RESTORE_CONCURRENCY})
   --dry-run                          print the plan, per object; write nothing
+${TRUST_USAGE}
   --json                             print the report as JSON
   -h, --help                         this text
 
@@ -86,9 +89,11 @@ async function restore(parsed: Flags, io: CommandIo): Promise<number> {
   const client = new HttpClusterClient(kubeConfig, { maxSockets: parsed.concurrency });
   const progress = io.stderrIsTTY ? new ProgressLine(io) : undefined;
   try {
+    const trust = await trustFromFlags(parsed.trust);
     const restorer = new Restorer({
       client,
       store,
+      verifier: trust.verifier,
       concurrency: parsed.concurrency,
       ...(progress ? { onProgress: (p: RestoreProgress) => progress.update(p) } : {}),
     });
@@ -96,6 +101,7 @@ async function restore(parsed: Flags, io: CommandIo): Promise<number> {
       backupName: name,
       options: parsed.options,
       dryRun: parsed.dryRun,
+      allowUnsigned: trust.allowUnsigned === true,
     });
     progress?.clear();
     io.stdout(
@@ -119,6 +125,7 @@ interface Flags {
   concurrency: number;
   dryRun: boolean;
   json: boolean;
+  trust: { 'trusted-key'?: string[]; 'allow-unsigned'?: boolean };
 }
 type ParsedFlags = Flags | 'help';
 
@@ -139,6 +146,7 @@ function parseFlags(argv: string[]): ParsedFlags {
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      ...TRUST_OPTIONS,
     },
     strict: true,
     allowPositionals: true,
@@ -188,6 +196,10 @@ function parseFlags(argv: string[]): ParsedFlags {
     concurrency,
     dryRun: values['dry-run'] === true,
     json: values.json === true,
+    trust: {
+      ...(values['trusted-key'] ? { 'trusted-key': values['trusted-key'] } : {}),
+      'allow-unsigned': values['allow-unsigned'] === true,
+    },
   };
 }
 
@@ -213,6 +225,7 @@ export function renderReport(result: RestoreResult, from: string, server: string
     `restore of ${result.backupName} from ${from} into ${server}${result.dryRun ? ' (dry run)' : ''}: ${result.phase}`,
   ];
   if (result.error) lines.push(`  error: ${result.error.message}`);
+  if (result.signature) lines.push(`  signature: ${describeSignature(result.signature)}`);
   if (result.dryRun) {
     lines.push(`  planned ${t.planned}  excluded ${t.excluded}`);
     for (const line of result.plan ?? []) lines.push(`  ${renderPlanLine(line)}`);

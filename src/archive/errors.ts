@@ -146,3 +146,47 @@ export class InvalidBackupLocationError extends Error {
     this.name = 'InvalidBackupLocationError';
   }
 }
+
+/** A backup whose manifest carries no signature, read where unsigned backups are not allowed. */
+export class UnsignedBackupError extends Error {
+  constructor(
+    readonly backupName: string,
+    readonly source: string,
+    options: ArchiveErrorOptions = {},
+  ) {
+    super(
+      `backup ${backupName}: ${source} is not signed; refused (allow unsigned backups explicitly to read it anyway)`,
+      options,
+    );
+    this.name = 'UnsignedBackupError';
+  }
+}
+
+/** A manifest whose signature does not match its content: altered after signing, or signed by someone else. */
+export class BadSignatureError extends Error {
+  constructor(
+    readonly backupName: string,
+    readonly source: string,
+    readonly keyId: string,
+    options: ArchiveErrorOptions = {},
+  ) {
+    super(
+      `backup ${backupName}: ${source}: signature by key ${keyId} does not verify; the manifest was altered or re-signed`,
+      options,
+    );
+    this.name = 'BadSignatureError';
+  }
+}
+
+/** A manifest signed by a key the reader does not trust. */
+export class UntrustedSigningKeyError extends Error {
+  constructor(
+    readonly backupName: string,
+    readonly source: string,
+    readonly keyId: string,
+    options: ArchiveErrorOptions = {},
+  ) {
+    super(`backup ${backupName}: ${source}: signed by key ${keyId}, which is not trusted here`, options);
+    this.name = 'UntrustedSigningKeyError';
+  }
+}

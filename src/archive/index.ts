@@ -1,5 +1,5 @@
 // The backup format: object-store layout, manifest.json, and the streaming gzip'd tar writer and reader.
-export { readBackup, type VerifiedBackup, verifyBackup } from './backup-reader.ts';
+export { type ReadBackupOptions, readBackup, type VerifiedBackup, verifyBackup } from './backup-reader.ts';
 export {
   type BackupListing,
   type BackupStore,
@@ -8,6 +8,7 @@ export {
   type StoredBackup,
   type UnreadableBackup,
 } from './backup-store.ts';
+export { ed25519KeyId, ed25519Signer, ed25519Verifier } from './ed25519-signing.ts';
 export {
   type ArchiveErrorOptions,
   ArchiveIntegrityError,
@@ -15,12 +16,15 @@ export {
   BackupLockedError,
   BackupNotFoundError,
   BackupStoreError,
+  BadSignatureError,
   InvalidArchiveEntryError,
   InvalidBackupLocationError,
   InvalidBackupNameError,
   InvalidManifestError,
   type ManifestIssue,
+  UnsignedBackupError,
   UnsupportedFormatVersionError,
+  UntrustedSigningKeyError,
 } from './errors.ts';
 export {
   ARCHIVE_FORMAT_VERSION,
@@ -43,11 +47,15 @@ export {
   type BackupPhase,
   backupManifestSchema,
   backupPhases,
+  type ManifestSignature,
   majorOf,
+  manifestSignatureSchema,
   parseManifest,
   parseManifestJson,
+  type SignatureAlgorithm,
   type SnapshotState,
   serializeManifest,
+  signatureAlgorithms,
   snapshotStates,
   type VolumeSnapshotRecord,
 } from './manifest.ts';
@@ -62,6 +70,18 @@ export {
   verifyArchive,
   verifyArchiveDigest,
 } from './reader.ts';
+export {
+  anyOf,
+  type BackupTrust,
+  canonicalManifestBytes,
+  checkManifestSignature,
+  describeSignature,
+  type ManifestSigner,
+  type SignatureStatus,
+  type SignatureVerdict,
+  type SignatureVerifier,
+  signManifest,
+} from './signing.ts';
 export { LocalDirectoryStore } from './stores/local-directory-store.ts';
 export {
   type ArchiveBytesEntry,

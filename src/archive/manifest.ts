@@ -60,6 +60,18 @@ const filtersSchema = z.object({
   includeClusterResources: z.optional(z.boolean()),
 });
 
+/** Signature algorithms a manifest may carry: Ed25519 (CLI keys), ECDSA P-256 over SHA-256 (KMS). */
+export const signatureAlgorithms = ['ed25519', 'ECDSA_SHA_256'] as const;
+/** One of signatureAlgorithms. */
+export type SignatureAlgorithm = (typeof signatureAlgorithms)[number];
+
+/** Who signed a manifest, how, and the signature over its canonical bytes (src/archive/signing.ts). */
+export const manifestSignatureSchema = z.object({
+  keyId: nonEmpty(),
+  algorithm: z.enum(signatureAlgorithms),
+  value: z.string().check(z.regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64')),
+});
+
 /** The schema of `<prefix>/backups/<name>/manifest.json`. */
 export const backupManifestSchema = z
   .object({
@@ -89,6 +101,8 @@ export const backupManifestSchema = z
     copiedRegions: z._default(z.array(region), []),
     phase: z.enum(backupPhases),
     warnings: z._default(z.array(z.string()), []),
+    /** Absent in an unsigned backup; readers refuse those unless told to allow them. */
+    signature: z.optional(manifestSignatureSchema),
   })
   .check(
     z.superRefine((manifest, ctx) => {
@@ -117,6 +131,8 @@ export const backupManifestSchema = z
 export type BackupManifest = z.output<typeof backupManifestSchema>;
 /** What a writer may hand to serializeManifest: the manifest with defaulted fields optional. */
 export type BackupManifestInput = z.input<typeof backupManifestSchema>;
+/** The signature a manifest carries. */
+export type ManifestSignature = z.output<typeof manifestSignatureSchema>;
 /** One archive part as the manifest records it. */
 export type ArchivePart = BackupManifest['parts'][number];
 /** One EBS snapshot of a persistent volume as the manifest records it. */

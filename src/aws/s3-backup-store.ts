@@ -42,6 +42,12 @@ import {
   type VolumeSnapshotRecord,
 } from '../archive/manifest.ts';
 import { verifyArchiveDigest } from '../archive/reader.ts';
+import {
+  type BackupTrust,
+  checkManifestSignature,
+  type ManifestSigner,
+  signManifest,
+} from '../archive/signing.ts';
 import { formatS3Url, parseS3Url, type S3Location } from './s3-url.ts';
 
 const MIB = 1024 * 1024;
@@ -433,6 +439,10 @@ export interface CopyBackupOptions {
    * workflow copies EBS snapshots to the destination region after the source manifest was written.
    */
   volumeSnapshots?: readonly VolumeSnapshotRecord[];
+  /** Checks the source manifest's signature before anything is copied. */
+  trust?: BackupTrust;
+  /** Re-signs the destination manifest, which differs from the source's (copiedRegions, volumeSnapshots). */
+  signer?: ManifestSigner;
 }
 
 /**
@@ -449,6 +459,8 @@ export async function copyBackup(
   options: CopyBackupOptions = {},
 ): Promise<BackupManifest> {
   const manifest = await from.getManifest(name);
+  if (options.trust)
+    await checkManifestSignature(manifest, options.trust, from.describeBackup(name, 'manifest'));
   const source = from.keys(name);
   const target = to.keys(name);
   const part = manifest.parts.find((candidate) => candidate.name === source.archivePart);
@@ -515,7 +527,12 @@ export async function copyBackup(
     ? manifest.copiedRegions
     : [...manifest.copiedRegions, region];
   const volumeSnapshots = options.volumeSnapshots ? [...options.volumeSnapshots] : manifest.volumeSnapshots;
-  return to.putManifest(name, { ...manifest, sourceRegion, copiedRegions, volumeSnapshots });
+  const copied = { ...manifest, sourceRegion, copiedRegions, volumeSnapshots, signature: undefined };
+  const destination = to.url(target.manifest);
+  return to.putManifest(
+    name,
+    options.signer ? await signManifest(copied, options.signer, destination) : copied,
+  );
 }
 
 async function existingCopy(store: S3BackupStore, name: string): Promise<BackupManifest | undefined> {

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import type { BackupStore } from '../archive/backup-store.ts';
 import { BackupAlreadyExistsError } from '../archive/errors.ts';
 import type { BackupManifest } from '../archive/manifest.ts';
+import { type ManifestSigner, signManifest } from '../archive/signing.ts';
 import type { ClusterClient } from '../kube/cluster-client.ts';
 import type { KubeObject } from '../kube/kube-object.ts';
 import { persistentVolumesOf } from '../volumes/persistent-volumes.ts';
@@ -25,6 +26,8 @@ export interface BackupOutcome extends Omit<SnapshotResult, 'manifest'> {
 /** Collaborators of a BackupService: the snapshot's, plus the store the backup goes to. */
 export interface BackupServiceDeps extends BackupperDeps {
   store: BackupStore;
+  /** Signs every manifest this service writes; without one, backups are written unsigned. */
+  signer?: ManifestSigner;
 }
 
 /**
@@ -35,9 +38,11 @@ export interface BackupServiceDeps extends BackupperDeps {
 export class BackupService {
   private readonly store: BackupStore;
   private readonly backupper: Backupper;
+  private readonly signer: ManifestSigner | undefined;
 
   constructor(deps: BackupServiceDeps) {
     this.store = deps.store;
+    this.signer = deps.signer;
     this.backupper = new Backupper(deps);
   }
 
@@ -73,7 +78,9 @@ export class BackupService {
         throw error;
       }
     }
-    const manifest = await this.store.putManifest(request.name, result.manifest);
+    const target = this.store.describeBackup(request.name, 'manifest');
+    const signed = this.signer ? await signManifest(result.manifest, this.signer, target) : result.manifest;
+    const manifest = await this.store.putManifest(request.name, signed);
     return { ...result, manifest, location: this.store.describeBackup(request.name, 'archive') };
   }
 }

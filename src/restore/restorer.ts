@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readBackup } from '../archive/backup-reader.ts';
 import type { BackupStore } from '../archive/backup-store.ts';
+import type { SignatureStatus, SignatureVerifier } from '../archive/signing.ts';
 import type { ArchiveEntry } from '../archive/writer.ts';
 import type { ClusterClient } from '../kube/cluster-client.ts';
 import { groupResource, type KubeObject } from '../kube/kube-object.ts';
@@ -40,6 +41,8 @@ export interface RestoreRequest {
   restoreId?: string;
   /** Where a previous call stopped at its deadline. */
   continuation?: RestoreContinuation;
+  /** Restore an unsigned backup anyway; the result says it was. @default false */
+  allowUnsigned?: boolean;
 }
 
 /** Bounds of one `restore` call (a Lambda invocation). */
@@ -66,6 +69,8 @@ export interface RestoreProgress {
 export interface RestorerDeps {
   client: ClusterClient;
   store: BackupStore;
+  /** Judges the backup's signature before anything is read; without it, signatures are not checked. */
+  verifier?: SignatureVerifier;
   /** @default () => new Date() */
   now?: Now;
   /** @default setTimeout */
@@ -88,6 +93,7 @@ export interface RestorerDeps {
 export class Restorer {
   private readonly client: ClusterClient;
   private readonly store: BackupStore;
+  private readonly verifier: SignatureVerifier | undefined;
   private readonly now: Now;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly onProgress: (progress: RestoreProgress) => void;
@@ -98,6 +104,7 @@ export class Restorer {
   constructor(deps: RestorerDeps) {
     this.client = deps.client;
     this.store = deps.store;
+    this.verifier = deps.verifier;
     this.now = deps.now ?? (() => new Date());
     this.sleep = deps.sleep ?? realSleep;
     this.onProgress = deps.onProgress ?? (() => {});
@@ -124,6 +131,7 @@ export class Restorer {
     let failuresOmitted = continuation?.failuresOmitted ?? 0;
     const objects: ObjectOutcome[] = [];
     const warnings: string[] = [];
+    let signature: SignatureStatus | undefined;
     const report = (extra: Partial<RestoreResult>, error?: unknown): RestoreResult => ({
       backupName: request.backupName,
       restoreId,
@@ -136,6 +144,7 @@ export class Restorer {
       excluded: [],
       warnings,
       durationMs: this.now().getTime() - started,
+      ...(signature ? { signature } : {}),
       ...extra,
       ...(error !== undefined ? { error: describeError(error) } : {}),
     });
@@ -143,7 +152,21 @@ export class Restorer {
     let plan: RestorePlan;
     try {
       this.progress('Verifying', 0, 0, totals);
-      const archived = await collect(readBackup(this.store, request.backupName));
+      const trust = this.verifier
+        ? { verifier: this.verifier, allowUnsigned: request.allowUnsigned === true }
+        : undefined;
+      const archived = await collect(
+        readBackup(this.store, request.backupName, {
+          ...(trust ? { trust } : {}),
+          onSignature: (status) => {
+            signature = status;
+            if (!status.signed)
+              warnings.push(
+                `backup ${request.backupName} is unsigned; restored because unsigned backups were allowed`,
+              );
+          },
+        }),
+      );
       this.progress('Planning', 0, 0, totals);
       const discovery = await this.client.discover();
       for (const group of discovery.unavailableGroups) {

@@ -1,3 +1,4 @@
+import type { SignatureStatus } from '../archive/signing.ts';
 import * as z from '../util/zod.ts';
 import { volumeRestoreBatchSchema } from '../volumes/step-payloads.ts';
 import type { RestoredVolume, VolumeRestoreBatch } from '../volumes/volume-restore.ts';
@@ -128,6 +129,8 @@ export interface RestoreResult {
   error?: { name: string; message: string };
   warnings: string[];
   durationMs: number;
+  /** The backup's signature as judged before the first write; absent when the restorer checks none. */
+  signature?: SignatureStatus;
 }
 
 /** Failures carried in a continuation and a report; the rest are counted, so a Step Functions payload stays small. */

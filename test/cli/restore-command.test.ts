@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CommandIo, runRestoreCommand } from '../../cli/restore-command.ts';
+import { userSigner } from '../../cli/signing-keys.ts';
 import type { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import type { RestoreResult } from '../../src/restore/result.ts';
 import { backUp, fixtureObjects, startSimulator, temporaryStore } from '../restore/restore-harness.ts';
@@ -36,7 +37,7 @@ beforeEach(async () => {
   source.load(fixtureObjects());
   const temporary = await temporaryStore();
   ({ directory, cleanup } = temporary);
-  await backUp(source, temporary.store, BACKUP);
+  await backUp(source, temporary.store, BACKUP, await userSigner());
   kubeconfig = join(directory, 'target.kubeconfig');
   await target.writeKubeconfig(kubeconfig);
   from = join(directory, 'backups', BACKUP);

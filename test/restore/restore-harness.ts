@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeApiSimulator, type KubeSimulatorOptions } from '../../sandbox/kube/simulator.ts';
 import type { BackupStore } from '../../src/archive/backup-store.ts';
+import type { ManifestSigner } from '../../src/archive/signing.ts';
 import { LocalDirectoryStore } from '../../src/archive/stores/local-directory-store.ts';
 import { BackupService } from '../../src/backup/backup-service.ts';
 import type { ClusterClient, HttpClusterClient } from '../../src/kube/cluster-client.ts';
@@ -50,10 +51,18 @@ export async function temporaryStore(): Promise<{
 }
 
 /** Backs the simulator's cluster up into `store` under `name` with the snapshot engine. */
-export async function backUp(simulator: KubeApiSimulator, store: BackupStore, name: string): Promise<void> {
+export async function backUp(
+  simulator: KubeApiSimulator,
+  store: BackupStore,
+  name: string,
+  signer?: ManifestSigner,
+): Promise<void> {
   const client = fastClient(simulator);
   try {
-    await new BackupService({ client, store }).run({ name, clusterName: 'source' });
+    await new BackupService({ client, store, ...(signer ? { signer } : {}) }).run({
+      name,
+      clusterName: 'source',
+    });
   } finally {
     client.close();
   }
