@@ -13,8 +13,12 @@ function capture(): CommandIo & { out: string; err: string } {
     out: '',
     err: '',
     stderrIsTTY: false,
-    stdout: (t: string) => void (io.out += t),
-    stderr: (t: string) => void (io.err += t),
+    stdout: (t: string) => {
+      io.out += t;
+    },
+    stderr: (t: string) => {
+      io.err += t;
+    },
   };
   return io;
 }
