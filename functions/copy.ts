@@ -3,6 +3,7 @@
 import { type VolumeSnapshotRecord, verifyBackup } from '../src/archive/index.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
 import * as z from '../src/util/zod.ts';
+import { manifestSigningOf } from './shared/aws/kms.ts';
 import { backupCopier, backupStores } from './shared/aws/s3.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import {
@@ -31,11 +32,13 @@ export interface CopyAnswer {
   sourceRegion?: string;
   copiedRegions: string[];
   verified: true;
+  /** The key that signed the destination manifest, when signatures are checked. */
+  signedBy?: string;
 }
 
 /** The copy function over its dependencies. */
 export function createHandler(
-  deps: Pick<FunctionDependencies, 'plan' | 'store' | 'copyBackup' | 'now'>,
+  deps: Pick<FunctionDependencies, 'plan' | 'store' | 'copyBackup' | 'now' | 'signing'>,
 ): StepHandler<Timed<CopyAnswer>> {
   return async (event) => {
     const request = parseInput('Copy', copyInput, event);
@@ -46,7 +49,8 @@ export function createHandler(
         const volumeSnapshots = Array.isArray(records) ? (records as VolumeSnapshotRecord[]) : undefined;
         await deps.copyBackup(request.from, request.to, name, volumeSnapshots ? { volumeSnapshots } : {});
         // "Verify in DR": the copy is read back whole, as a restore would read it, before it counts.
-        const { manifest } = await verifyBackup(deps.store(request.to), name);
+        const trust = deps.signing ? { trust: { verifier: deps.signing.verifier } } : {};
+        const { manifest, signature } = await verifyBackup(deps.store(request.to), name, trust);
         return {
           name,
           createdAt: manifest.created,
@@ -56,6 +60,7 @@ export function createHandler(
           ...(manifest.sourceRegion ? { sourceRegion: manifest.sourceRegion } : {}),
           copiedRegions: manifest.copiedRegions,
           verified: true as const,
+          ...(signature?.signed ? { signedBy: signature.keyId } : {}),
         };
       }),
     );
@@ -64,5 +69,10 @@ export function createHandler(
 
 /** The Lambda entry point. */
 export const handler = lazyHandler((base) =>
-  createHandler({ ...base, store: backupStores(base), copyBackup: backupCopier(base) }),
+  createHandler({
+    ...base,
+    store: backupStores(base),
+    copyBackup: backupCopier(base),
+    signing: manifestSigningOf(base),
+  }),
 );

@@ -5,6 +5,7 @@ import * as restore from '../src/restore/index.ts';
 import * as z from '../src/util/zod.ts';
 import { clusterClients } from './shared/aws/clusters.ts';
 import { volumeSnapshotsOf } from './shared/aws/ec2.ts';
+import { manifestSigningOf } from './shared/aws/kms.ts';
 import { backupStores } from './shared/aws/s3.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
 import {
@@ -40,7 +41,7 @@ const overrideSkipped = (workload: string, override: unknown) =>
 export function createHandler(
   deps: Pick<
     FunctionDependencies,
-    'plan' | 'store' | 'cluster' | 'now' | 'sleep' | 'volumeSnapshots' | 'tuning'
+    'plan' | 'store' | 'cluster' | 'now' | 'sleep' | 'volumeSnapshots' | 'tuning' | 'signing'
   >,
 ): StepHandler<Timed<restore.DrRestoreChunk | restore.DrCleanupReport>> {
   return async (event, context) => {
@@ -50,7 +51,14 @@ export function createHandler(
       const margin = deps.tuning?.restoreSafetyMarginMs ?? 30_000;
       const volumes = drVolumes(deps, side, request.executionName);
       const connect = () => deps.cluster(side);
-      const dr = new restore.DrRestore({ store: deps.store(side), connect, volumes, sleep: deps.sleep });
+      const verifier = deps.signing ? { verifier: deps.signing.verifier } : {};
+      const dr = new restore.DrRestore({
+        store: deps.store(side),
+        connect,
+        volumes,
+        sleep: deps.sleep,
+        ...verifier,
+      });
       if (request.action === 'cleanup') {
         // Measured on deps' clock, which the volume wait's sleep advances (modelled time in the sandbox).
         const budget = context ? context.getRemainingTimeInMillis() - margin : restore.CLEANUP_VOLUME_WAIT_MS;
@@ -74,6 +82,7 @@ export const handler = lazyHandler((base) =>
   createHandler({
     ...base,
     store: backupStores(base),
+    signing: manifestSigningOf(base),
     cluster: clusterClients(base),
     volumeSnapshots: volumeSnapshotsOf(base),
   }),

@@ -7,6 +7,7 @@ import * as z from '../src/util/zod.ts';
 import { findEbsVolumes, type SnapshotBatch } from '../src/volumes/index.ts';
 import { clusterClients } from './shared/aws/clusters.ts';
 import { volumeSnapshotsOf } from './shared/aws/ec2.ts';
+import { manifestSigningOf } from './shared/aws/kms.ts';
 import { backupStores } from './shared/aws/s3.ts';
 import { backupNameFor } from './shared/backup-name.ts';
 import type { FunctionDependencies } from './shared/dependencies.ts';
@@ -34,7 +35,10 @@ export interface SnapshotAnswer {
 
 /** The snapshot function over its dependencies. */
 export function createHandler(
-  deps: Pick<FunctionDependencies, 'plan' | 'store' | 'cluster' | 'now' | 'sleep' | 'volumeSnapshots'>,
+  deps: Pick<
+    FunctionDependencies,
+    'plan' | 'store' | 'cluster' | 'now' | 'sleep' | 'volumeSnapshots' | 'signing'
+  >,
 ): StepHandler<Timed<SnapshotAnswer>> {
   return async (event) => {
     const { side, ...request } = parseInput('Snapshot', snapshotInput, event);
@@ -45,7 +49,12 @@ export function createHandler(
         const clusterName = clusterNameOf(deps.plan, side);
         const sourceRegion = regionOf(deps.plan, side);
         const backup = await backupOnce(
-          { store, connect: () => deps.cluster(side), now: deps.now },
+          {
+            store,
+            connect: () => deps.cluster(side),
+            now: deps.now,
+            ...(deps.signing ? { signer: deps.signing.signer } : {}),
+          },
           { name, clusterName, filters: deps.plan.backup.filters, sourceRegion },
         );
         // EBS snapshots of the PVs as archived, copied to the other side: DR's data goes home on failback.
@@ -73,6 +82,7 @@ export function createHandler(
 export const handler = lazyHandler((base) =>
   createHandler({
     ...base,
+    signing: manifestSigningOf(base),
     store: backupStores(base),
     cluster: clusterClients(base),
     volumeSnapshots: volumeSnapshotsOf(base),

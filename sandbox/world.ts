@@ -47,6 +47,7 @@ import { SandboxMetrics } from './aws/sandbox-metrics.ts';
 import { SandboxNotifier } from './aws/sandbox-notifier.ts';
 import { SandboxRecoveryLedger } from './aws/sandbox-recovery-ledger.ts';
 import { SandboxRoute53 } from './aws/sandbox-route53.ts';
+import { sandboxSigningKey } from './aws/sandbox-signing-key.ts';
 import { objectKey } from './kube/object-store.ts';
 import { KubeApiSimulator } from './kube/simulator.ts';
 import type { LocalFunction, WorkflowEvent } from './workflows/local-workflow-runner.ts';
@@ -248,6 +249,8 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       token: async () => SANDBOX_TOKEN,
     });
     cleanups.push(() => connector.close());
+    // The stand-in of the plan's KMS key: the demo's backups are signed and verified through the real handlers.
+    const signing = sandboxSigningKey();
     const metrics = new SandboxMetrics();
     const notifier = new SandboxNotifier();
     const ledger = new SandboxRecoveryLedger();
@@ -274,7 +277,10 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       copyBackup: (from, to, name, copyOptions = {}) =>
         copyBackup(stores[from], stores[to], name, {
           ...(copyOptions.volumeSnapshots ? { volumeSnapshots: copyOptions.volumeSnapshots } : {}),
+          trust: { verifier: signing.verifier },
+          signer: signing.signer,
         }),
+      signing,
       cluster: (side) => connector.client(side),
       capacity: eks,
       dns: route53,

@@ -2,7 +2,13 @@
 // createHandler(deps). The sandbox hands in its stand-ins for all of it; on AWS each function's `handler`
 // wires the base (plan, side, clock, state machine ARNs) from ./base.ts and only the adapters it uses from
 // functions/shared/aws/*, so a bundle carries only the SDK clients its function calls.
-import type { BackupManifest, BackupStore, VolumeSnapshotRecord } from '../../src/archive/index.ts';
+import type {
+  BackupManifest,
+  BackupStore,
+  ManifestSigner,
+  SignatureVerifier,
+  VolumeSnapshotRecord,
+} from '../../src/archive/index.ts';
 import type {
   DnsProvider,
   HealthCheckStatusReader,
@@ -74,4 +80,15 @@ export interface FunctionDependencies {
   /** EC2 snapshots and volumes of one side's region. */
   volumeSnapshots(side: Side): VolumeSnapshots;
   readonly tuning?: FunctionTuning;
+  /**
+   * The plan's manifest key in this region: writers of manifests sign with it, readers verify with it.
+   * Absent (no SIGNING_KEY_ARN): manifests are written unsigned and signatures are not checked.
+   */
+  readonly signing?: ManifestSigning;
+}
+
+/** Signs and verifies manifests with one key (KMS on AWS, an Ed25519 key in the sandbox). */
+export interface ManifestSigning {
+  readonly signer: ManifestSigner;
+  readonly verifier: SignatureVerifier;
 }

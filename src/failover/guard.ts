@@ -52,6 +52,8 @@ export interface GuardSettings {
   existingResourcePolicy: ExistingResourcePolicy;
   /** Failback only: delete from the primary what DR deleted (else it is only reported). */
   removeDeletedInDr?: boolean;
+  /** Restore an unsigned backup (execution input `allowUnsigned`); absent: unsigned backups are refused. */
+  allowUnsigned?: boolean;
   drill: boolean;
   /** DNS moves in this run (a failover or failback with records in the plan). */
   dnsCutover: boolean;
@@ -219,6 +221,7 @@ export function effectiveSettings(workflow: RecoveryWorkflow, input: unknown, pl
               : failbackSettingsOf(plan).removeDeletedInDr,
         }
       : {}),
+    ...(rest.allowUnsigned === true ? { allowUnsigned: true } : {}),
     drill,
     dnsCutover: workflow === 'failback' ? plan.dns !== undefined : parsed.dnsCutover,
     reason: parsed.reason,

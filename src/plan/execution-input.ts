@@ -45,6 +45,8 @@ export const executionInputSchema = z
     existingResourcePolicy: z.optional(z.enum(existingResourcePolicies)),
     /** Failback only: delete from the primary what was deleted in DR (default: the plan's failback.removeDeletedInDr). */
     removeDeletedInDr: z.optional(z.boolean()),
+    /** Restore a backup whose manifest carries no signature; the report says it was (the CLI's --allow-unsigned). */
+    allowUnsigned: z.optional(z.boolean()),
     /** A person starting the execution is the approval; requires a reason, which goes into the report. */
     skipApproval: z.optional(z.boolean()),
     /** Free text for the report, the notification and the audit trail. */

@@ -4,6 +4,7 @@
 // them. What the restore created is kept in
 // the state and the answers, so a drill's cleanup removes exactly that.
 import type { BackupStore } from '../archive/backup-store.ts';
+import { checkManifestSignature, type SignatureStatus, type SignatureVerifier } from '../archive/signing.ts';
 import type { ClusterClient } from '../kube/cluster-client.ts';
 import type { ApiResource } from '../kube/kube-object.ts';
 import { failbackSettingsOf } from '../plan/compact-sections.ts';
@@ -94,6 +95,8 @@ export interface DrRestoreDeps {
   sleep: Sleep;
   /** Real time, which a chunk's deadline is in. @default new Date() */
   clock?: Now;
+  /** Judges the backup's signature before its volume snapshots or objects are used; absent: not checked. */
+  verifier?: SignatureVerifier;
 }
 
 /** Which backup to restore, named how, mapped and rewritten how (the volumes are the use case's). */
@@ -107,6 +110,8 @@ export interface DrRestoreRequest {
    * settleDeletedInDr), and in `remove` delete it from the primary. Absent: not looked for.
    */
   deletedInDr?: DeletedInDrMode;
+  /** Restore an unsigned backup anyway (execution input `allowUnsigned`); the answer says it was. */
+  allowUnsigned?: boolean;
 }
 
 /**
@@ -127,10 +132,11 @@ export function recoveryRestoreRequest(
 ): DrRestoreRequest {
   const { guard, ...ids } = target;
   const options = recoveryRestoreOptions(plan, into, guard, onSkipped);
-  if (into === 'dr') return { ...ids, options };
+  const allowUnsigned = guard?.allowUnsigned === true ? { allowUnsigned: true } : {};
+  if (into === 'dr') return { ...ids, options, ...allowUnsigned };
   const settled = guard?.removeDeletedInDr;
   const remove = typeof settled === 'boolean' ? settled : failbackSettingsOf(plan).removeDeletedInDr;
-  return { ...ids, options, deletedInDr: remove ? 'remove' : 'report' };
+  return { ...ids, options, ...allowUnsigned, deletedInDr: remove ? 'remove' : 'report' };
 }
 
 /** One chunk's answer: what the workflow loops on and what the later steps read. */
@@ -153,6 +159,8 @@ export interface DrRestoreChunk {
   failures: { object: string; message: string }[];
   /** A failback's last chunk: what DR deleted that the primary had, and what of it was removed. */
   deletedInDr?: DeletedInDrReport;
+  /** The last chunk's: the backup's signature as judged before the first write. */
+  signature?: SignatureStatus;
 }
 
 /** What a restore created, as its last chunk answered: what cleanup removes. */
@@ -232,7 +240,7 @@ export class DrRestore {
   ): Promise<DrRestoreChunk> {
     const next = state === null ? newDrRestoreState() : structuredClone(state);
     if (next.stage === 'volumes') {
-      if (!(await this.#volumesReady(request.backupName, next, deadline))) {
+      if (!(await this.#volumesReady(request, next, deadline))) {
         return answer(next, emptyTotals(), 'InProgress', false);
       }
       next.stage = 'objects';
@@ -242,13 +250,20 @@ export class DrRestore {
       volumes[pv] = { ...target, ...(this.#deps.volumes ? { region: this.#deps.volumes.region } : {}) };
     }
     const client = await this.#deps.connect();
-    const restorer = new Restorer({ client, store: this.#deps.store, now: this.#clock });
+    const { verifier } = this.#deps;
+    const restorer = new Restorer({
+      client,
+      store: this.#deps.store,
+      now: this.#clock,
+      ...(verifier ? { verifier } : {}),
+    });
     const result = await restorer.restore(
       {
         backupName: request.backupName,
         restoreId: request.restoreId,
         options: { ...request.options, volumes },
         ...(next.restore ? { continuation: next.restore } : {}),
+        allowUnsigned: request.allowUnsigned === true,
       },
       deadline === undefined ? {} : { deadline },
     );
@@ -257,7 +272,10 @@ export class DrRestore {
     }
     record(next, result.objects);
     if (result.continuation === undefined) {
-      const done = answer(next, result.totals, result.phase, true, result.failures);
+      const done = {
+        ...answer(next, result.totals, result.phase, true, result.failures),
+        ...(result.signature ? { signature: result.signature } : {}),
+      };
       if (request.deletedInDr === undefined) return done;
       const store = this.#deps.store;
       const deletedInDr = await settleDeletedInDr({ store, client }, request.backupName, request.deletedInDr);
@@ -300,7 +318,7 @@ export class DrRestore {
 
   // Makes the volumes from the snapshot copies, then polls while time is left; true once all are available.
   async #volumesReady(
-    backupName: string,
+    { backupName, allowUnsigned }: DrRestoreRequest,
     state: DrRestoreState,
     deadline: number | undefined,
   ): Promise<boolean> {
@@ -308,7 +326,13 @@ export class DrRestore {
     if (volumes === undefined) return true;
     let batch = state.volumeBatch;
     if (batch === undefined) {
-      const { volumeSnapshots } = await store.getManifest(backupName);
+      const manifest = await store.getManifest(backupName);
+      // The snapshots a manifest names become volumes: an altered manifest must not get that far.
+      if (this.#deps.verifier) {
+        const trust = { verifier: this.#deps.verifier, allowUnsigned: allowUnsigned === true };
+        await checkManifestSignature(manifest, trust, store.describeBackup(backupName, 'manifest'));
+      }
+      const { volumeSnapshots } = manifest;
       if (volumeSnapshots.length === 0) return true;
       const { volumes: ebs } = findEbsVolumes(await persistentVolumesOf(store, backupName));
       batch = await volumes.restorer.startVolumes(volumeSnapshots, {

@@ -5,6 +5,7 @@ import type { BaseDependencies } from '../base.ts';
 import type { FunctionDependencies } from '../dependencies.ts';
 import { traced } from '../powertools.ts';
 import { regionOf } from '../sides.ts';
+import { manifestSigningOf } from './kms.ts';
 import { perSide } from './memo.ts';
 import { sdkConfig } from './sdk-config.ts';
 
@@ -28,8 +29,11 @@ export function backupStores(base: BaseDependencies): FunctionDependencies['stor
 
 /** Copies a backup between the sides' buckets, verified by sha256. */
 export function backupCopier(base: BaseDependencies): FunctionDependencies['copyBackup'] {
+  const signing = manifestSigningOf(base);
   return (from, to, name, options = {}) =>
     copyBackup(store(base, from), store(base, to), name, {
       ...(options.volumeSnapshots ? { volumeSnapshots: options.volumeSnapshots } : {}),
+      // The source is verified before anything is copied; the changed destination manifest is signed anew.
+      ...(signing ? { trust: { verifier: signing.verifier }, signer: signing.signer } : {}),
     });
 }
