@@ -18,7 +18,7 @@ import {
 } from './shared/envelope.ts';
 import { inRun, lazyHandler, type StepHandler } from './shared/handler.ts';
 import { logger } from './shared/powertools.ts';
-import { drVolumes } from './shared/volume-use-cases.ts';
+import { drRestoreOf } from './shared/volume-use-cases.ts';
 
 const restoreInput = z.discriminatedUnion('action', [
   z.extend(envelopeSchema, {
@@ -49,16 +49,7 @@ export function createHandler(
     const { side, steps } = request;
     return inRun(`restore ${request.action}`, runKeys(request, deps.plan.name), async () => {
       const margin = deps.tuning?.restoreSafetyMarginMs ?? 30_000;
-      const volumes = drVolumes(deps, side, request.executionName);
-      const connect = () => deps.cluster(side);
-      const verifier = deps.signing ? { verifier: deps.signing.verifier } : {};
-      const dr = new restore.DrRestore({
-        store: deps.store(side),
-        connect,
-        volumes,
-        sleep: deps.sleep,
-        ...verifier,
-      });
+      const dr = drRestoreOf(deps, side, request.executionName);
       if (request.action === 'cleanup') {
         // Measured on deps' clock, which the volume wait's sleep advances (modelled time in the sandbox).
         const budget = context ? context.getRemainingTimeInMillis() - margin : restore.CLEANUP_VOLUME_WAIT_MS;

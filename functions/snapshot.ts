@@ -1,6 +1,5 @@
-// Snapshot of one side's cluster into its bucket, named after the execution; then EBS snapshots of the
-// persistent volumes it archived (the primary's for a backup, DR's for a failback), whose progress the
-// workflow polls through the volumes function.
+// Snapshot of one side's cluster into its bucket, named after the execution and signed; then EBS snapshots of
+// the PVs it archived (the primary's for a backup, DR's for a failback), polled through the volumes function.
 import { backupOnce } from '../src/backup/backup-service.ts';
 import { type Timed, timed } from '../src/failover/index.ts';
 import * as z from '../src/util/zod.ts';
@@ -33,13 +32,10 @@ export interface SnapshotAnswer {
   existed: boolean;
 }
 
+type Needs = 'plan' | 'store' | 'cluster' | 'now' | 'sleep' | 'volumeSnapshots' | 'signing';
+
 /** The snapshot function over its dependencies. */
-export function createHandler(
-  deps: Pick<
-    FunctionDependencies,
-    'plan' | 'store' | 'cluster' | 'now' | 'sleep' | 'volumeSnapshots' | 'signing'
-  >,
-): StepHandler<Timed<SnapshotAnswer>> {
+export function createHandler(deps: Pick<FunctionDependencies, Needs>): StepHandler<Timed<SnapshotAnswer>> {
   return async (event) => {
     const { side, ...request } = parseInput('Snapshot', snapshotInput, event);
     const name = backupNameFor(request.executionName);
@@ -47,15 +43,9 @@ export function createHandler(
       timed(deps.now, async () => {
         const store = deps.store(side);
         const clusterName = clusterNameOf(deps.plan, side);
-        const sourceRegion = regionOf(deps.plan, side);
         const backup = await backupOnce(
-          {
-            store,
-            connect: () => deps.cluster(side),
-            now: deps.now,
-            ...(deps.signing ? { signer: deps.signing.signer } : {}),
-          },
-          { name, clusterName, filters: deps.plan.backup.filters, sourceRegion },
+          { store, connect: () => deps.cluster(side), now: deps.now, signer: deps.signing?.signer },
+          { name, clusterName, filters: deps.plan.backup.filters, sourceRegion: regionOf(deps.plan, side) },
         );
         // EBS snapshots of the PVs as archived, copied to the other side: DR's data goes home on failback.
         const pvs = deps.plan.volumes.enabled ? await backup.persistentVolumes() : [];

@@ -1,7 +1,7 @@
 // The volume use cases as the functions wire them: on the functions' clock (modelled time in the sandbox),
 // which the injected sleep advances, over EC2 of the sides a run goes from and to: primary → DR for a
 // backup (and the failover it serves), DR → primary for a failback.
-import { type DrVolumes, drVolumesOf } from '../../src/restore/index.ts';
+import { DrRestore, type DrVolumes, drVolumesOf } from '../../src/restore/index.ts';
 import { VolumeBackupper, VolumeRestorer } from '../../src/volumes/index.ts';
 import { backupNameFor } from './backup-name.ts';
 import type { FunctionDependencies } from './dependencies.ts';
@@ -75,5 +75,23 @@ export function drVolumes(
     restoreName: backupNameFor(executionName),
     ...(zones ? { availabilityZones: zones } : {}),
     pollIntervalMs: volumePollMs(deps),
+  });
+}
+
+/** The restore an execution runs into `side`: its bucket, cluster and volumes, and the manifest key's verifier. */
+export function drRestoreOf(
+  deps: Pick<
+    FunctionDependencies,
+    'plan' | 'store' | 'cluster' | 'volumeSnapshots' | 'now' | 'sleep' | 'tuning' | 'signing'
+  >,
+  side: Side,
+  executionName: string,
+): DrRestore {
+  return new DrRestore({
+    store: deps.store(side),
+    connect: () => deps.cluster(side),
+    volumes: drVolumes(deps, side, executionName),
+    sleep: deps.sleep,
+    verifier: deps.signing?.verifier,
   });
 }

@@ -27,7 +27,7 @@ export interface BackupOutcome extends Omit<SnapshotResult, 'manifest'> {
 export interface BackupServiceDeps extends BackupperDeps {
   store: BackupStore;
   /** Signs every manifest this service writes; without one, backups are written unsigned. */
-  signer?: ManifestSigner;
+  signer?: ManifestSigner | undefined;
 }
 
 /**

@@ -96,7 +96,7 @@ export interface DrRestoreDeps {
   /** Real time, which a chunk's deadline is in. @default new Date() */
   clock?: Now;
   /** Judges the backup's signature before its volume snapshots or objects are used; absent: not checked. */
-  verifier?: SignatureVerifier;
+  verifier?: SignatureVerifier | undefined;
 }
 
 /** Which backup to restore, named how, mapped and rewritten how (the volumes are the use case's). */

@@ -70,7 +70,7 @@ export interface RestorerDeps {
   client: ClusterClient;
   store: BackupStore;
   /** Judges the backup's signature before anything is read; without it, signatures are not checked. */
-  verifier?: SignatureVerifier;
+  verifier?: SignatureVerifier | undefined;
   /** @default () => new Date() */
   now?: Now;
   /** @default setTimeout */
