@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalWorkflowResult } from '../../sandbox/workflows/local-workflow-runner.ts';
 import { type SandboxWorld, startSandboxWorld } from '../../sandbox/world.ts';
-import { verifyBackup } from '../../src/archive/index.ts';
+import { ed25519Verifier, verifyBackup } from '../../src/archive/index.ts';
 import { reportOf, runOnWorld, statesOf } from './e2e-helpers.ts';
 
 let world: SandboxWorld;
@@ -42,11 +42,13 @@ describe('backup workflow on the sandbox', () => {
     const drEc2 = world.ec2.region(world.plan.dr.region);
 
     // Act
-    const { manifest } = await verifyBackup(world.stores.dr, firstName);
+    const trust = { verifier: world.deps.signing?.verifier ?? ed25519Verifier([]) };
+    const { manifest, signature } = await verifyBackup(world.stores.dr, firstName, { trust });
     const copies = manifest.volumeSnapshots.flatMap((record) => record.copies ?? []);
 
     // Assert
     expect(manifest.copiedRegions).toEqual(['eu-central-1']);
+    expect(signature).toEqual({ signed: true, keyId: world.deps.signing?.signer.keyId });
     expect(manifest.volumeSnapshots.map((r) => r.volumeId).sort()).toEqual([
       'vol-0a1b2c3d4e5f60001',
       'vol-0a1b2c3d4e5f60002',
