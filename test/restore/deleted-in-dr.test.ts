@@ -100,6 +100,19 @@ describe('recoveryRestoreRequest', () => {
     });
   });
 
+  it('allows an unsigned backup only when the guard settled allowUnsigned (execution input)', () => {
+    // Arrange
+    const plan = aPlan();
+
+    // Act
+    const allowed = recoveryRestoreRequest(plan, 'dr', { ...ids, guard: { allowUnsigned: true } });
+    const refused = recoveryRestoreRequest(plan, 'primary', { ...ids, guard: {} });
+
+    // Assert
+    expect(allowed.allowUnsigned).toBe(true);
+    expect(refused.allowUnsigned).toBeUndefined();
+  });
+
   it("falls back to the plan's failback.removeDeletedInDr when the guard did not settle it", () => {
     // Arrange
     const plan = aPlan((raw) => {
