@@ -1,6 +1,8 @@
 // Signed manifests: the manifest names every part's sha256, so a signature over it proves who wrote the
-// whole backup, which a sha256 stored in the same bucket cannot. The signed bytes are a canonical JSON of
-// the validated manifest without its `signature`, so formatting and key order never break a signature.
+// whole backup, which a sha256 stored in the same bucket cannot. The signed bytes are the RFC 8785
+// canonical JSON of the validated manifest without its `signature`, so formatting and key order never
+// break a signature.
+import canonicalize from 'canonicalize';
 import { BadSignatureError, UnsignedBackupError, UntrustedSigningKeyError } from './errors.ts';
 import {
   type BackupManifest,
@@ -36,10 +38,13 @@ export interface BackupTrust {
 /** A backup's signature as reports show it. */
 export type SignatureStatus = { signed: true; keyId: string } | { signed: false; allowed: true };
 
-/** The bytes a signature covers: the manifest without `signature`, keys sorted, no whitespace. */
+/** The bytes a signature covers: the manifest without `signature`, in RFC 8785 canonical JSON. */
 export function canonicalManifestBytes(manifest: BackupManifest): Uint8Array {
   const { signature: _signature, ...signed } = manifest;
-  return new TextEncoder().encode(canonicalJson(signed));
+  // RFC 8785 (JSON Canonicalization Scheme), so a verifier in any language can rebuild the same bytes.
+  const text = canonicalize(signed);
+  if (text === undefined) throw new TypeError('a manifest always canonicalizes to JSON text');
+  return new TextEncoder().encode(text);
 }
 
 /** Validates `manifest` (defaults filled, as a reader will see it) and returns it signed by `signer`. */
@@ -97,15 +102,4 @@ export function anyOf(verifiers: readonly SignatureVerifier[]): SignatureVerifie
       return 'untrusted-key';
     },
   };
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
