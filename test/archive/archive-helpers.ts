@@ -46,14 +46,26 @@ export async function unpack(bytes: Buffer): Promise<{ name: string; body: strin
   return entries;
 }
 
-/** Builds a tar.gz by hand from raw entries, for archives the writer would never produce. */
-export async function handmadeArchive(entries: { name: string; body: string }[]): Promise<Buffer> {
+/** One entry for tar-stream's packer: its header fields, and a body unless it is a directory or link. */
+export type PackEntry = { body?: string | Buffer } & Parameters<tar.Pack['entry']>[0];
+
+/** A tar (not gzip'd) written by tar-stream's packer, an independent writer, for archives ours never writes. */
+export async function handmadeTar(entries: PackEntry[]): Promise<Buffer> {
   const pack = tar.pack();
-  for (const { name, body } of entries) pack.entry({ name, mtime: new Date(0) }, body);
+  for (const { body, ...header } of entries) {
+    // Directories and symlinks come without a body, and entry()'s typings take none rather than undefined.
+    if (body === undefined) pack.entry({ mtime: new Date(0), ...header });
+    else pack.entry({ mtime: new Date(0), ...header }, body);
+  }
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
-  return gzipSync(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
+}
+
+/** handmadeTar, gzip'd. */
+export async function handmadeArchive(entries: PackEntry[]): Promise<Buffer> {
+  return gzipSync(await handmadeTar(entries));
 }
 
 /** The sha256 of `bytes`, in hex. */

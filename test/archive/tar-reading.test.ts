@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import tar from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type ArchiveEntry,
@@ -17,25 +16,17 @@ import {
   verifyArchive,
 } from '../../src/archive/index.ts';
 import { paxRecord } from '../../src/archive/writer.ts';
-import { configMap, drain, sha256, sourceOf, writeArchive } from './archive-helpers.ts';
+import {
+  configMap,
+  drain,
+  handmadeTar,
+  type PackEntry,
+  sha256,
+  sourceOf,
+  writeArchive,
+} from './archive-helpers.ts';
 
 const PART = 'part.tar.gz';
-
-type PackEntry = { body?: string } & Parameters<tar.Pack['entry']>[0];
-
-/** A tar (not gzip'd) written by tar-stream's packer, an independent writer. */
-async function packWithTarStream(entries: PackEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const { body, ...header } of entries) {
-    // Directories and symlinks come without a body, and entry()'s typings take none rather than undefined.
-    if (body === undefined) pack.entry({ mtime: new Date(0), ...header });
-    else pack.entry({ mtime: new Date(0), ...header }, body);
-  }
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
-}
 
 // One header block written by hand, for what tar-stream's packer does not produce: GNU 'L' records,
 // base-256 sizes, broken fields. `size` is the raw 12-byte field when given as bytes.
@@ -120,7 +111,7 @@ const SAMPLE_OBJECTS = [
 describe('readArchive reading the tar of other writers', () => {
   it('reads short, prefix-split and PAX long names, skipping directories and symlinks (tar-stream)', async () => {
     // Arrange
-    const bytes = await packWithTarStream(SAMPLE);
+    const bytes = await handmadeTar(SAMPLE);
 
     // Act
     const { items, error } = await readTar(bytes);
@@ -135,7 +126,7 @@ describe('readArchive reading the tar of other writers', () => {
     'yields the same objects whatever the chunking of the stored bytes (%s-byte chunks)',
     async (chunkSize) => {
       // Arrange
-      const bytes = await packWithTarStream(SAMPLE);
+      const bytes = await handmadeTar(SAMPLE);
 
       // Act
       const { items, error } = await readTar(bytes, { chunkSize });
@@ -264,7 +255,7 @@ describe.skipIf(!gnuTar)('readArchive reading archives of GNU tar', () => {
 describe('readArchive refusing unsound tar, naming the entry', () => {
   it('refuses a header whose checksum does not match, naming the entry before it', async () => {
     // Arrange
-    const bytes = await packWithTarStream([VERSION, objectEntry('shop', 'a')]);
+    const bytes = await handmadeTar([VERSION, objectEntry('shop', 'a')]);
     bytes[1024 + 20] = 0x41; // in the second entry's name
 
     // Act
@@ -304,7 +295,7 @@ describe('readArchive refusing unsound tar, naming the entry', () => {
 
   it('refuses a tar cut inside a header', async () => {
     // Arrange
-    const bytes = (await packWithTarStream([VERSION, objectEntry('shop', 'a')])).subarray(0, 1024 + 300);
+    const bytes = (await handmadeTar([VERSION, objectEntry('shop', 'a')])).subarray(0, 1024 + 300);
 
     // Act
     const error = await readError(bytes);
@@ -410,7 +401,7 @@ describe('readArchive and verifyArchive with maxEntryBytes', () => {
     // Arrange
     const entry = objectEntry('shop', 'a', { value: 'v'.repeat(1000) });
     const size = Buffer.byteLength(entry.body ?? '');
-    const bytes = await packWithTarStream([VERSION, entry]);
+    const bytes = await handmadeTar([VERSION, entry]);
 
     // Act
     const atCap = await readTar(bytes, { maxEntryBytes: size });
@@ -441,7 +432,7 @@ describe('readArchive and verifyArchive with maxEntryBytes', () => {
 describe('readArchive at the end of the tar', () => {
   it('reads a tar that lacks its zero blocks inside a sealed gzip stream: completeness is the manifest’s to judge', async () => {
     // Arrange
-    const whole = await packWithTarStream([VERSION, objectEntry('shop', 'a')]);
+    const whole = await handmadeTar([VERSION, objectEntry('shop', 'a')]);
 
     // Act
     const { items, error } = await readTar(whole.subarray(0, whole.length - 1024));
@@ -453,8 +444,8 @@ describe('readArchive at the end of the tar', () => {
 
   it('reads the entries of a second tar after the zero blocks of the first, rather than dropping them', async () => {
     // Arrange
-    const first = await packWithTarStream([VERSION, objectEntry('shop', 'a')]);
-    const second = await packWithTarStream([objectEntry('shop', 'b')]);
+    const first = await handmadeTar([VERSION, objectEntry('shop', 'a')]);
+    const second = await handmadeTar([objectEntry('shop', 'b')]);
 
     // Act
     const { items, error } = await readTar(Buffer.concat([first, second]));
@@ -466,7 +457,7 @@ describe('readArchive at the end of the tar', () => {
 
   it('refuses bytes after the zero blocks that are not a tar header', async () => {
     // Arrange
-    const whole = await packWithTarStream([VERSION, objectEntry('shop', 'a')]);
+    const whole = await handmadeTar([VERSION, objectEntry('shop', 'a')]);
     const trailing = Buffer.from('trailing data, not a header '.repeat(20));
 
     // Act

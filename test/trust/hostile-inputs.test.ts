@@ -21,7 +21,7 @@ import {
 import type { KubeObject } from '../../src/kube/kube-object.ts';
 import { loadPlanFile } from '../../src/plan/load-plan-file.ts';
 import { Restorer } from '../../src/restore/restorer.ts';
-import { aManifest, drain, sha256 } from '../archive/archive-helpers.ts';
+import { aManifest, drain, handmadeTar, type PackEntry, sha256 } from '../archive/archive-helpers.ts';
 import { loadFixtureCluster } from '../backup/snapshot-harness.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { fastClient, recording, startSimulator } from '../restore/restore-harness.ts';
@@ -30,18 +30,13 @@ const README = join(import.meta.dirname, '../../README.md');
 const START = '<!-- hostile-inputs:start (rendered by test/trust/hostile-inputs.test.ts) -->';
 const END = '<!-- hostile-inputs:end -->';
 
-interface RawEntry {
-  name: string;
-  body: string | Buffer;
-}
-
 interface Finding {
   area: string;
   input: string;
   outcome: string;
 }
 
-const VERSION: RawEntry = { name: 'metadata/version', body: '1.1.0' };
+const VERSION = { name: 'metadata/version', body: '1.1.0' } satisfies PackEntry;
 const findings: Finding[] = [];
 let directory: string;
 let store: LocalDirectoryStore;
@@ -62,18 +57,9 @@ function found(area: string, input: string, outcome: string): void {
   findings.push({ area, input, outcome: general });
 }
 
-function configMapEntry(path: string, name: string, namespace: string | undefined): RawEntry {
+function configMapEntry(path: string, name: string, namespace: string | undefined): PackEntry {
   const metadata = namespace === undefined ? { name } : { name, namespace };
   return { name: path, body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata }) };
-}
-
-async function tarOf(entries: RawEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const { name, body } of entries) pack.entry({ name, mtime: new Date(0) }, body);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
 }
 
 /** The start of a tar whose one object entry claims `claimed` bytes: its header, then 1 MiB of body. */
@@ -143,7 +129,7 @@ describe('hostile archives, resealed', () => {
     {
       input: 'a part that unpacks to more than its manifest declares',
       build: async () => {
-        const bytes = await tarOf([
+        const bytes = await handmadeTar([
           VERSION,
           { ...OBJECT_A, body: JSON.stringify({ pad: ' '.repeat(65536) }) },
         ]);
@@ -153,14 +139,14 @@ describe('hostile archives, resealed', () => {
     },
     {
       input: 'the same object twice',
-      build: async () => sealed(await tarOf([VERSION, OBJECT_A, OBJECT_A]), { configmaps: 2 }),
+      build: async () => sealed(await handmadeTar([VERSION, OBJECT_A, OBJECT_A]), { configmaps: 2 }),
       says: 'the same object twice (first as resources/configmaps/namespaces/shop/a.json)',
     },
     {
       input: 'a namespace in the body other than the path’s',
       build: async () =>
         sealed(
-          await tarOf([
+          await handmadeTar([
             VERSION,
             configMapEntry('resources/configmaps/namespaces/shop/a.json', 'a', 'kube-system'),
           ]),
@@ -172,7 +158,7 @@ describe('hostile archives, resealed', () => {
       input: 'a name in the body other than the path’s',
       build: async () =>
         sealed(
-          await tarOf([
+          await handmadeTar([
             VERSION,
             configMapEntry('resources/configmaps/namespaces/shop/a.json', 'admin', 'shop'),
           ]),
@@ -185,16 +171,19 @@ describe('hostile archives, resealed', () => {
     {
       input: 'a namespaced body under a cluster-scoped path',
       build: async () =>
-        sealed(await tarOf([VERSION, configMapEntry('resources/configmaps/cluster/a.json', 'a', 'shop')]), {
-          configmaps: 1,
-        }),
+        sealed(
+          await handmadeTar([VERSION, configMapEntry('resources/configmaps/cluster/a.json', 'a', 'shop')]),
+          {
+            configmaps: 1,
+          },
+        ),
       says: 'its metadata.namespace is "shop" but its path says "(cluster-scoped)"',
     },
     {
       input: 'an API group in the body other than the resource directory’s',
       build: async () =>
         sealed(
-          await tarOf([
+          await handmadeTar([
             VERSION,
             configMapEntry('resources/deployments.apps/namespaces/shop/a.json', 'a', 'shop'),
           ]),
@@ -209,14 +198,16 @@ describe('hostile archives, resealed', () => {
     ].map(([input, path]) => ({
       input: input as string,
       build: async () =>
-        sealed(await tarOf([VERSION, OBJECT_A, { name: path as string, body: '{}' }]), { configmaps: 1 }),
+        sealed(await handmadeTar([VERSION, OBJECT_A, { name: path as string, body: '{}' }]), {
+          configmaps: 1,
+        }),
       says: 'not part of the backup layout',
     })),
     {
       input: 'counts that disagree with the manifest',
       build: async () =>
         sealed(
-          await tarOf([
+          await handmadeTar([
             VERSION,
             OBJECT_A,
             configMapEntry('resources/configmaps/namespaces/shop/b.json', 'b', 'shop'),
@@ -227,18 +218,19 @@ describe('hostile archives, resealed', () => {
     },
     {
       input: 'no metadata/version entry',
-      build: async () => sealed(await tarOf([OBJECT_A]), { configmaps: 1 }),
+      build: async () => sealed(await handmadeTar([OBJECT_A]), { configmaps: 1 }),
       says: 'has no format version',
     },
     {
       input: 'a format version of another major',
-      build: async () => sealed(await tarOf([{ ...VERSION, body: '2.0.0' }, OBJECT_A]), { configmaps: 1 }),
+      build: async () =>
+        sealed(await handmadeTar([{ ...VERSION, body: '2.0.0' }, OBJECT_A]), { configmaps: 1 }),
       says: 'has format version "2.0.0", this reader supports 1.x',
     },
     {
       input: 'an entry that is not JSON',
       build: async () =>
-        sealed(await tarOf([VERSION, { ...OBJECT_A, body: 'kind: ConfigMap' }]), { configmaps: 1 }),
+        sealed(await handmadeTar([VERSION, { ...OBJECT_A, body: 'kind: ConfigMap' }]), { configmaps: 1 }),
       says: 'not valid JSON',
     },
   ];
