@@ -8,6 +8,7 @@ import {
   ArchiveWriter,
   type ArchiveWriterOptions,
   type BackupManifestInput,
+  type BackupStore,
 } from '../../src/archive/index.ts';
 
 /** A Writable that keeps every byte it receives. */
@@ -114,6 +115,17 @@ export function aManifest(overrides: Partial<BackupManifestInput> = {}): BackupM
     phase: 'Completed',
     ...overrides,
   };
+}
+
+/** Stores `entries` as backup `name`, written by the project's writer with a manifest that matches them. */
+export async function storeEntries(store: BackupStore, name: string, entries: ArchiveEntry[]): Promise<void> {
+  const writer = new ArchiveWriter(await store.openArchiveUpload(name));
+  for (const entry of entries) await writer.add(entry);
+  const { sha256, size, contentBytes, counts, totalObjects } = await writer.finish();
+  await store.putManifest(name, {
+    ...aManifest({ name, counts, totalObjects }),
+    parts: [{ name: `${name}.tar.gz`, sha256, size, contentBytes }],
+  });
 }
 
 /** A copy of `bytes` with every bit of the byte at `index` inverted. */

@@ -2,10 +2,11 @@
 // serve, and a body whose kind is not the resource's. The restore refuses, naming them, and writes nothing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
-import { type ArchiveEntry, ArchiveWriter } from '../../src/archive/index.ts';
+import type { ArchiveEntry } from '../../src/archive/index.ts';
 import type { LocalDirectoryStore } from '../../src/archive/stores/local-directory-store.ts';
 import type { HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import { Restorer } from '../../src/restore/restorer.ts';
+import { storeEntries } from '../archive/archive-helpers.ts';
 import { fastClient, recording, startSimulator, temporaryStore } from './restore-harness.ts';
 
 let target: KubeApiSimulator;
@@ -33,35 +34,10 @@ const configMap = (name: string): ArchiveEntry => ({
   object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop' }, data: { a: '1' } },
 });
 
-/** Stores `entries` as backup `name`, written by the project's writer with a matching manifest. */
-async function stored(name: string, entries: ArchiveEntry[]): Promise<void> {
-  const writer = new ArchiveWriter(await store.openArchiveUpload(name));
-  for (const entry of entries) await writer.add(entry);
-  const archive = await writer.finish();
-  await store.putManifest(name, {
-    formatVersion: '1.1.0',
-    name,
-    cluster: { name: 'source' },
-    created: '2026-12-01T00:00:00Z',
-    completed: '2026-12-01T00:01:00Z',
-    counts: archive.counts,
-    totalObjects: archive.totalObjects,
-    parts: [
-      {
-        name: `${name}.tar.gz`,
-        sha256: archive.sha256,
-        size: archive.size,
-        contentBytes: archive.contentBytes,
-      },
-    ],
-    phase: 'Completed',
-  });
-}
-
 describe('objects the target cannot take', () => {
   it('refuses the restore before the first write, naming a resource the target does not serve', async () => {
     // Arrange: a Widget whose CRD is neither in the backup nor in the target.
-    await stored('no-crd', [
+    await storeEntries(store, 'no-crd', [
       configMap('a'),
       {
         resource: 'widgets',
@@ -94,7 +70,7 @@ describe('objects the target cannot take', () => {
       name: 'creds',
       object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'shop' }, data: {} },
     };
-    await stored('wrong-kind', [configMap('a'), secret]);
+    await storeEntries(store, 'wrong-kind', [configMap('a'), secret]);
     const recorder = recording(client);
 
     // Act

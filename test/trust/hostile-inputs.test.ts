@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeApiSimulator } from '../../sandbox/kube/simulator.ts';
 import {
   type ArchiveEntry,
-  ArchiveWriter,
   type BackupManifestInput,
   LocalDirectoryStore,
   readBackup,
@@ -21,7 +20,14 @@ import {
 import type { KubeObject } from '../../src/kube/kube-object.ts';
 import { loadPlanFile } from '../../src/plan/load-plan-file.ts';
 import { Restorer } from '../../src/restore/restorer.ts';
-import { aManifest, drain, handmadeTar, type PackEntry, sha256 } from '../archive/archive-helpers.ts';
+import {
+  aManifest,
+  drain,
+  handmadeTar,
+  type PackEntry,
+  sha256,
+  storeEntries,
+} from '../archive/archive-helpers.ts';
 import { loadFixtureCluster } from '../backup/snapshot-harness.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { fastClient, recording, startSimulator } from '../restore/restore-harness.ts';
@@ -273,27 +279,6 @@ describe('hostile objects at restore', () => {
   });
   afterAll(() => target.stop());
 
-  /** Stores `entries` as a backup written by the project's writer, with a matching manifest. */
-  async function stored(entries: ArchiveEntry[]): Promise<string> {
-    sequence += 1;
-    const name = `hostile-${sequence}`;
-    const writer = new ArchiveWriter(await store.openArchiveUpload(name));
-    for (const entry of entries) await writer.add(entry);
-    const archive = await writer.finish();
-    await store.putManifest(name, {
-      ...aManifest({ name, counts: archive.counts, totalObjects: archive.totalObjects }),
-      parts: [
-        {
-          name: `${name}.tar.gz`,
-          sha256: archive.sha256,
-          size: archive.size,
-          contentBytes: archive.contentBytes,
-        },
-      ],
-    });
-    return name;
-  }
-
   const binding = (name: string, kind: string, subject: string): ArchiveEntry => ({
     resource: 'clusterrolebindings',
     group: 'rbac.authorization.k8s.io',
@@ -362,7 +347,9 @@ describe('hostile objects at restore', () => {
 
   it.each(objects)('handles $input', async ({ input, entries, says, writes }) => {
     // Arrange
-    const name = await stored(entries);
+    sequence += 1;
+    const name = `hostile-${sequence}`;
+    await storeEntries(store, name, entries);
     const client = recording(fastClient(target));
 
     // Act
