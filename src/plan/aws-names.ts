@@ -168,6 +168,13 @@ export function qualifiedNameProblem(value: string): Problem {
 }
 
 /** A workload in the replicas overrides: `<namespace>/<Kind>/<name>`, or `*` for every other workload. */
+/** A role binding subject as the privilege guard names it: `User:<name>`, `Group:<name>`, `ServiceAccount:<ns>/<name>`. */
+export function bindingSubjectProblem(value: string): Problem {
+  return /^(User|Group|ServiceAccount):\S+$/.test(value)
+    ? undefined
+    : "expected 'User:<name>', 'Group:<name>' or 'ServiceAccount:<namespace>/<name>'";
+}
+
 export function workloadKeyProblem(value: string): Problem {
   if (value === '*') return undefined;
   const [namespace, kind, name, ...rest] = value.split('/');

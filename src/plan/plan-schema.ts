@@ -9,6 +9,7 @@ import * as z from '../util/zod.ts';
 import {
   alarmNameProblem,
   availabilityZoneProblem,
+  bindingSubjectProblem,
   bucketNameProblem,
   clusterNameProblem,
   healthCheckIdProblem,
@@ -535,14 +536,7 @@ const drillSchema = z.strictObject({
   cleanup: z._default(z.boolean(), false),
 });
 
-const bindingSubject = z
-  .string()
-  .check(
-    z.regex(
-      /^(User|Group|ServiceAccount):\S+$/,
-      "expected 'User:<name>', 'Group:<name>' or 'ServiceAccount:<namespace>/<name>'",
-    ),
-  );
+const bindingSubject = checked(bindingSubjectProblem);
 
 /**
  * Who a restore refuses to bind roles to. system:anonymous and system:unauthenticated are always refused

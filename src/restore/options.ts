@@ -1,3 +1,4 @@
+import { bindingSubjectProblem } from '../plan/aws-names.ts';
 import { failbackSettingsOf } from '../plan/compact-sections.ts';
 import type { DrOverrides, DrPlan } from '../plan/index.ts';
 import { InvalidRestoreOptionError } from './errors.ts';
@@ -62,8 +63,6 @@ export interface PrivilegeGuardOptions {
 
 /** Everyone, signed in or not: a binding to these grants its role to anybody who reaches the API server. */
 export const DEFAULT_REFUSED_SUBJECTS = ['User:system:anonymous', 'Group:system:unauthenticated'] as const;
-
-const SUBJECT = /^(User|Group|ServiceAccount):\S+$/;
 
 /** RestoreOptions with defaults filled in and every field checked. */
 export interface ResolvedRestoreOptions {
@@ -256,13 +255,8 @@ export function resolveRestoreOptions(options: RestoreOptions = {}): ResolvedRes
     ['privilegeGuard.allowSubjects', guard.allowSubjects ?? []],
   ] as const) {
     for (const subject of subjects) {
-      if (!SUBJECT.test(subject)) {
-        throw new InvalidRestoreOptionError(
-          field,
-          subject,
-          "expected 'User:<name>', 'Group:<name>' or 'ServiceAccount:<namespace>/<name>'",
-        );
-      }
+      const problem = bindingSubjectProblem(subject);
+      if (problem !== undefined) throw new InvalidRestoreOptionError(field, subject, problem);
     }
   }
   const allowed = new Set(guard.allowSubjects ?? []);
