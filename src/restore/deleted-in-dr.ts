@@ -10,7 +10,10 @@ import type { ArchiveEntry } from '../archive/writer.ts';
 import type { ClusterClient } from '../kube/cluster-client.ts';
 import { type ApiResource, groupResource } from '../kube/kube-object.ts';
 import { isRecord } from '../util/is-record.ts';
-import { RESTORED_FROM_ANNOTATION } from './actions/restore-annotations.ts';
+import {
+  RESTORED_FROM_ANNOTATION,
+  RESTORED_FROM_NAMESPACE_ANNOTATION,
+} from './actions/restore-annotations.ts';
 import { restoreExclusion } from './planner.ts';
 
 /** What a failback does with objects deleted in DR: name them in its answer, or also delete them. */
@@ -44,21 +47,39 @@ export function objectRef(object: DeletedInDrObject): string {
 export function restoredFromOf(drSnapshot: Iterable<ArchiveEntry>): string[] {
   const names = new Set<string>();
   for (const entry of drSnapshot) {
-    const metadata = isRecord(entry.object) ? entry.object.metadata : undefined;
-    const annotations = isRecord(metadata) ? metadata.annotations : undefined;
-    const from = isRecord(annotations) ? annotations[RESTORED_FROM_ANNOTATION] : undefined;
-    if (typeof from === 'string' && from !== '') names.add(from);
+    const from = annotationOf(entry, RESTORED_FROM_ANNOTATION);
+    if (from !== undefined) names.add(from);
   }
   return [...names].sort();
 }
 
 /**
+ * The namespace mapping the restore of `backupName` into DR used, as DR's objects remember it (their
+ * restored-from-namespace annotation): backup namespace → DR namespace. Empty when nothing was moved.
+ */
+export function namespaceMappingOf(
+  drSnapshot: Iterable<ArchiveEntry>,
+  backupName: string,
+): Map<string, string> {
+  const mapping = new Map<string, string>();
+  for (const entry of drSnapshot) {
+    const from = annotationOf(entry, RESTORED_FROM_NAMESPACE_ANNOTATION);
+    if (from === undefined || annotationOf(entry, RESTORED_FROM_ANNOTATION) !== backupName) continue;
+    const to = groupResource(entry) === 'namespaces' ? entry.name : entry.namespace;
+    if (to !== undefined && to !== '') mapping.set(from, to);
+  }
+  return mapping;
+}
+
+/**
  * The objects of `restoredFrom` (what the failover's backup held) that a restore brings and DR's snapshot no
- * longer holds, in archive order without repeats.
+ * longer holds, in archive order without repeats. `mapping` (namespaceMappingOf) says where the failover put
+ * each backup namespace in DR; the objects are named where the backup, and so the primary, has them.
  */
 export function deletedInDrOf(
   restoredFrom: Iterable<ArchiveEntry>,
   drSnapshot: Iterable<ArchiveEntry>,
+  mapping: ReadonlyMap<string, string> = new Map(),
 ): DeletedInDrObject[] {
   const inDr = new Set<string>();
   for (const entry of drSnapshot) inDr.add(objectRef(locationOf(entry)));
@@ -66,7 +87,7 @@ export function deletedInDrOf(
   for (const entry of restoredFrom) {
     const object = locationOf(entry);
     const ref = objectRef(object);
-    if (inDr.has(ref) || deleted.has(ref)) continue;
+    if (inDr.has(objectRef(inDrLocation(object, mapping))) || deleted.has(ref)) continue;
     if (restoreExclusion(object.groupResource, entry.object) !== undefined) continue;
     deleted.set(ref, object);
   }
@@ -108,7 +129,7 @@ export async function settleDeletedInDr(
       continue;
     }
     report.comparedWith.push(name);
-    candidates.push(...deletedInDrOf(entries, drSnapshot));
+    candidates.push(...deletedInDrOf(entries, drSnapshot, namespaceMappingOf(drSnapshot, name)));
   }
   if (candidates.length === 0) return report;
   const resources = new Map<string, ApiResource>();
@@ -129,6 +150,21 @@ export async function settleDeletedInDr(
     }
   }
   return report;
+}
+
+// Where the failover's restore put an object of its backup in DR.
+function inDrLocation(object: DeletedInDrObject, mapping: ReadonlyMap<string, string>): DeletedInDrObject {
+  if (object.groupResource === 'namespaces')
+    return { ...object, name: mapping.get(object.name) ?? object.name };
+  if (object.namespace === undefined) return object;
+  return { ...object, namespace: mapping.get(object.namespace) ?? object.namespace };
+}
+
+function annotationOf(entry: ArchiveEntry, key: string): string | undefined {
+  const metadata = isRecord(entry.object) ? entry.object.metadata : undefined;
+  const annotations = isRecord(metadata) ? metadata.annotations : undefined;
+  const value = isRecord(annotations) ? annotations[key] : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function locationOf(entry: ArchiveEntry): DeletedInDrObject {

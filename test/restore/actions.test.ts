@@ -8,6 +8,7 @@ import {
   pvClaimRef,
   pvVolume,
   RESTORED_FROM_ANNOTATION,
+  RESTORED_FROM_NAMESPACE_ANNOTATION,
   type RestoreActionContext,
   replicasOverride,
   restoreAnnotations,
@@ -196,7 +197,9 @@ describe('namespaceMapping', () => {
 
     // Assert
     expect(outMapped.metadata.namespace).toBe('shop-dr');
+    expect(outMapped.metadata.annotations?.[RESTORED_FROM_NAMESPACE_ANNOTATION]).toBe('shop');
     expect(outOther.metadata.namespace).toBe('ops');
+    expect(outOther.metadata.annotations?.[RESTORED_FROM_NAMESPACE_ANNOTATION]).toBeUndefined();
   });
 
   it('renames a Namespace object and its metadata.name label', () => {
@@ -212,6 +215,7 @@ describe('namespaceMapping', () => {
     expect(out.metadata).toEqual({
       name: 'shop-dr',
       labels: { 'kubernetes.io/metadata.name': 'shop-dr', team: 'a' },
+      annotations: { [RESTORED_FROM_NAMESPACE_ANNOTATION]: 'shop' },
     });
   });
 

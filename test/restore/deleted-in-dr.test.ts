@@ -8,8 +8,10 @@ import type { ArchiveEntry } from '../../src/archive/writer.ts';
 import type { HttpClusterClient } from '../../src/kube/cluster-client.ts';
 import {
   deletedInDrOf,
+  namespaceMappingOf,
   objectRef,
   RESTORED_FROM_ANNOTATION,
+  RESTORED_FROM_NAMESPACE_ANNOTATION,
   recoveryRestoreRequest,
   restoredFromOf,
   settleDeletedInDr,
@@ -56,6 +58,47 @@ describe('deletedInDrOf', () => {
 
     // Assert
     expect(deleted).toEqual(['configmaps shop/deleted', 'namespaces old-shop']);
+  });
+
+  it('follows the namespace mapping the failover used, naming the objects where the primary has them', () => {
+    // Arrange: the failover moved shop to shop-dr; DR then deleted one ConfigMap and the whole ops-dr.
+    const moved = (resource: string, namespace: string | undefined, name: string, from: string) =>
+      entry(resource, namespace, name, {
+        metadata: {
+          name,
+          ...(namespace ? { namespace } : {}),
+          annotations: {
+            [RESTORED_FROM_ANNOTATION]: FAILOVER_BACKUP,
+            [RESTORED_FROM_NAMESPACE_ANNOTATION]: from,
+          },
+        },
+      });
+    const restoredFrom = [
+      entry('namespaces', undefined, 'shop'),
+      entry('configmaps', 'shop', 'kept'),
+      entry('configmaps', 'shop', 'deleted'),
+      entry('configmaps', 'ops', 'settings'),
+    ];
+    const drSnapshot = [
+      moved('namespaces', undefined, 'shop-dr', 'shop'),
+      moved('configmaps', 'shop-dr', 'kept', 'shop'),
+      // Moved by another backup's restore: not this failover's mapping.
+      entry('configmaps', 'elsewhere', 'x', {
+        metadata: {
+          name: 'x',
+          namespace: 'elsewhere',
+          annotations: { [RESTORED_FROM_ANNOTATION]: 'other', [RESTORED_FROM_NAMESPACE_ANNOTATION]: 'ops' },
+        },
+      }),
+    ];
+
+    // Act
+    const mapping = namespaceMappingOf(drSnapshot, FAILOVER_BACKUP);
+    const deleted = deletedInDrOf(restoredFrom, drSnapshot, mapping).map(objectRef);
+
+    // Assert
+    expect(Object.fromEntries(mapping)).toEqual({ shop: 'shop-dr' });
+    expect(deleted).toEqual(['configmaps shop/deleted', 'configmaps ops/settings']);
   });
 
   it('reads the backups DR was restored from off the restored-from annotation of its objects', () => {

@@ -43,6 +43,7 @@ export { replicasOverride, SCALABLE_WORKLOADS, scaledReplicas } from './replicas
 export {
   RESTORE_ID_ANNOTATION,
   RESTORED_FROM_ANNOTATION,
+  RESTORED_FROM_NAMESPACE_ANNOTATION,
   restoreAnnotations,
 } from './restore-annotations.ts';
 export { serviceAddresses } from './service-addresses.ts';

@@ -1,3 +1,5 @@
+import type { KubeObject } from '../../kube/kube-object.ts';
+import { RESTORED_FROM_NAMESPACE_ANNOTATION } from './restore-annotations.ts';
 import type { RestoreAction } from './types.ts';
 import { recordAt, recordsAt } from './util.ts';
 
@@ -9,7 +11,8 @@ const BINDINGS = new Set([
 /**
  * Moves objects from source to target namespaces: the object's namespace, a Namespace's own name,
  * the namespaces of binding subjects (service accounts of a mapped namespace keep their permissions)
- * and a PV's claimRef (so it binds to the claim in its new namespace).
+ * and a PV's claimRef (so it binds to the claim in its new namespace). A moved object is annotated with
+ * the namespace it came from.
  */
 export const namespaceMapping: RestoreAction = {
   name: 'namespace-mapping',
@@ -20,10 +23,14 @@ export const namespaceMapping: RestoreAction = {
     const mapped = (namespace: unknown) =>
       typeof namespace === 'string' ? mapping.get(namespace) : undefined;
     const namespace = mapped(object.metadata.namespace);
-    if (namespace !== undefined) object.metadata.namespace = namespace;
+    if (namespace !== undefined) {
+      movedFrom(object, object.metadata.namespace);
+      object.metadata.namespace = namespace;
+    }
     if (context.groupResource === 'namespaces') {
       const name = mapped(object.metadata.name);
       if (name !== undefined) {
+        movedFrom(object, object.metadata.name);
         object.metadata.name = name;
         // The well-known label the API server sets from the name must follow it.
         const labels = object.metadata.labels;
@@ -45,3 +52,12 @@ export const namespaceMapping: RestoreAction = {
     return object;
   },
 };
+
+// Remembers where the backup had the object, so a failback can match DR's copy with the primary's.
+function movedFrom(object: KubeObject, from: string | undefined): void {
+  if (from === undefined) return;
+  object.metadata.annotations = {
+    ...object.metadata.annotations,
+    [RESTORED_FROM_NAMESPACE_ANNOTATION]: from,
+  };
+}

@@ -5,6 +5,12 @@ export const RESTORED_FROM_ANNOTATION = 'eks-dr.io/restored-from';
 /** Names the restore that created the object, so a create retried after a lost answer knows its own object. */
 export const RESTORE_ID_ANNOTATION = 'eks-dr.io/restore-id';
 
+/**
+ * The namespace an object (for a Namespace, its name) had in the backup, set by namespace mapping when it
+ * moved the object: a failback reads it to find the primary's counterpart of what DR holds (deleted-in-dr.ts).
+ */
+export const RESTORED_FROM_NAMESPACE_ANNOTATION = 'eks-dr.io/restored-from-namespace';
+
 /** Every object: the DR plan's extra annotations, then where it was restored from. */
 export const restoreAnnotations: RestoreAction = {
   name: 'restore-annotations',
