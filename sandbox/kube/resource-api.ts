@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
   InvalidSelectorError,
   matchesFields,
@@ -561,6 +562,8 @@ export class ResourceApi {
   }
 
   private checkImmutable(info: ResourceInfo, previous: KubeObject, next: KubeObject): void {
+    if (info.storageKey === 'persistentvolumes') checkPersistentVolumeSource(previous, next);
+    if (info.storageKey === 'persistentvolumeclaims') checkClaimSpec(previous, next);
     if (info.storageKey === 'services') {
       const before = previous.spec?.clusterIP;
       const after = next.spec?.clusterIP;
@@ -789,4 +792,60 @@ function validateCrd(crd: KubeObject): void {
   if (versions.filter((v) => v.storage === true).length !== 1) {
     throw fail('spec.versions', 'Invalid value: must have exactly one version marked as storage version');
   }
+}
+
+// The PersistentVolume spec fields outside its volume source: everything else in spec is the source
+// (csi, awsElasticBlockStore, nfs, ...), which the API server refuses to change after creation.
+const PV_SPEC_NON_SOURCE = new Set([
+  'capacity',
+  'accessModes',
+  'claimRef',
+  'persistentVolumeReclaimPolicy',
+  'storageClassName',
+  'mountOptions',
+  'volumeMode',
+  'nodeAffinity',
+  'volumeAttributesClassName',
+]);
+
+function volumeSourceOf(pv: KubeObject): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(pv.spec ?? {}).filter(([key]) => !PV_SPEC_NON_SOURCE.has(key)));
+}
+
+/** As ValidatePersistentVolumeUpdate: a PV keeps the volume it was created with. */
+function checkPersistentVolumeSource(previous: KubeObject, next: KubeObject): void {
+  if (isDeepStrictEqual(volumeSourceOf(previous), volumeSourceOf(next))) return;
+  throw apiErrors.invalid(
+    'PersistentVolume',
+    '',
+    previous.metadata.name ?? '',
+    'spec.persistentvolumesource',
+    'Forbidden: spec.persistentvolumesource is immutable after creation',
+    'FieldValueForbidden',
+  );
+}
+
+/**
+ * As ValidatePersistentVolumeClaimUpdate: a claim's spec is fixed once created, except its requests and
+ * volume attributes class; the binder may set volumeName while it is still empty.
+ */
+function checkClaimSpec(previous: KubeObject, next: KubeObject): void {
+  const comparable = (spec: Record<string, unknown>, volumeName: unknown) => {
+    const { resources, volumeAttributesClassName: _class, ...rest } = spec;
+    const limits = isRecord(resources) ? resources.limits : undefined;
+    return { ...rest, volumeName, limits };
+  };
+  const before = previous.spec ?? {};
+  const after = next.spec ?? {};
+  const volumeName =
+    before.volumeName === undefined || before.volumeName === '' ? after.volumeName : before.volumeName;
+  if (isDeepStrictEqual(comparable(before, volumeName), comparable(after, after.volumeName))) return;
+  throw apiErrors.invalid(
+    'PersistentVolumeClaim',
+    '',
+    previous.metadata.name ?? '',
+    'spec',
+    'Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
+    'FieldValueForbidden',
+  );
 }
