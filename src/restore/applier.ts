@@ -7,10 +7,17 @@ import {
   KubeRequestError,
 } from '../kube/errors.ts';
 import type { ApiResource, KubeObject } from '../kube/kube-object.ts';
+import { sleep as realSleep } from '../util/retry.ts';
 import { RESTORE_ID_ANNOTATION } from './actions/restore-annotations.ts';
 import type { ExistingResourcePolicy } from './options.ts';
 import type { PlannedObject } from './planner.ts';
 import type { ObjectOutcome, ObjectOutcomeKind } from './result.ts';
+import {
+  type ReplacedVolume,
+  replacePersistentVolume,
+  type VolumeReplaceDeps,
+  volumeSourceChanged,
+} from './volume-replacement.ts';
 
 /** How often an `update` re-reads the live object after a Conflict before giving up. @default 5 */
 export const DEFAULT_CONFLICT_RETRIES = 5;
@@ -26,6 +33,8 @@ export interface ApplyContext {
   policy: ExistingResourcePolicy;
   restoreId: string;
   conflictRetries?: number;
+  /** Clock and sleep for replacing a PV whose volume changed (waiting for its claim's pods to go). */
+  volumeReplace?: Omit<VolumeReplaceDeps, 'client'>;
 }
 
 /** The outcome of one object, and the error that should stop the whole restore, if any. */
@@ -44,7 +53,7 @@ export async function applyPlannedObject(
   entry: PlannedObject,
   context: ApplyContext,
 ): Promise<AppliedObject> {
-  const result = (outcome: ObjectOutcomeKind, message?: string): ObjectOutcome => {
+  const result = (outcome: ObjectOutcomeKind, message?: string, replaced?: ReplacedVolume): ObjectOutcome => {
     const outcomeRecord: ObjectOutcome = {
       index: entry.index,
       groupResource: entry.groupResource,
@@ -53,6 +62,7 @@ export async function applyPlannedObject(
     };
     if (entry.namespace !== undefined) outcomeRecord.namespace = entry.namespace;
     if (message !== undefined) outcomeRecord.message = message;
+    if (replaced !== undefined) outcomeRecord.replacedVolume = replaced;
     return outcomeRecord;
   };
   if (entry.error !== undefined || entry.object === undefined)
@@ -69,7 +79,10 @@ export async function applyPlannedObject(
   const resource = entry.resolution.resource;
   const object = { ...entry.object, apiVersion: apiVersionOf(resource) };
   try {
-    return { outcome: result(await createOrResolve(resource, entry.namespace, object, context)) };
+    const applied = await createOrResolve(resource, entry.namespace, object, context);
+    if (typeof applied === 'string') return { outcome: result(applied) };
+    const message = `replaced: its volume changed${applied.retainedVolumeId ? `; old volume ${applied.retainedVolumeId} retained` : ''}`;
+    return { outcome: result('updated', message, applied) };
   } catch (error) {
     return {
       outcome: result('failed', messageOf(error)),
@@ -83,7 +96,7 @@ async function createOrResolve(
   namespace: string | undefined,
   object: KubeObject,
   context: ApplyContext,
-): Promise<ObjectOutcomeKind> {
+): Promise<ObjectOutcomeKind | ReplacedVolume> {
   const { client } = context;
   const name = object.metadata.name ?? '';
   try {
@@ -103,6 +116,15 @@ async function createOrResolve(
         await client.create(resource, namespace, object);
         return 'created';
       }
+      if (isPersistentVolume(resource) && volumeSourceChanged(live, object)) {
+        // A PV's volume source is immutable: an update would be refused, so it is replaced.
+        return await replacePersistentVolume(live, object, {
+          client,
+          now: () => new Date(),
+          sleep: realSleep,
+          ...context.volumeReplace,
+        });
+      }
       const metadata = { ...object.metadata, resourceVersion: live.metadata.resourceVersion };
       await client.replace(resource, namespace, { ...object, metadata });
       return 'updated';
@@ -112,6 +134,10 @@ async function createOrResolve(
       live = await client.get(resource, namespace, name);
     }
   }
+}
+
+function isPersistentVolume(resource: ApiResource): boolean {
+  return resource.group === '' && resource.resource === 'persistentvolumes';
 }
 
 function apiVersionOf(resource: ApiResource): string {

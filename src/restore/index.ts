@@ -9,3 +9,4 @@ export * from './planner.ts';
 export * from './restore-order.ts';
 export * from './restorer.ts';
 export * from './result.ts';
+export * from './volume-replacement.ts';

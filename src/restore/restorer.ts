@@ -207,7 +207,12 @@ export class Restorer {
     };
     const mayStart = () =>
       fatal === undefined && (limits.deadline === undefined || this.now().getTime() < limits.deadline);
-    const context: ApplyContext = { client: this.client, policy: options.existingResourcePolicy, restoreId };
+    const context: ApplyContext = {
+      client: this.client,
+      policy: options.existingResourcePolicy,
+      restoreId,
+      volumeReplace: { now: this.now, sleep: this.sleep },
+    };
 
     let crdsSettled = plan.crdCount === 0;
     try {

@@ -3,6 +3,7 @@ import * as z from '../util/zod.ts';
 import { volumeRestoreBatchSchema } from '../volumes/step-payloads.ts';
 import type { RestoredVolume, VolumeRestoreBatch } from '../volumes/volume-restore.ts';
 import type { ExcludedObject, PlanLine } from './planner.ts';
+import type { ReplacedVolume } from './volume-replacement.ts';
 
 /** What happened to one object. */
 export type ObjectOutcomeKind = 'created' | 'updated' | 'skipped-exists' | 'failed';
@@ -16,6 +17,8 @@ export interface ObjectOutcome {
   name: string;
   outcome: ObjectOutcomeKind;
   message?: string;
+  /** A PersistentVolume deleted and created again on its restored volume, the old volume retained. */
+  replacedVolume?: ReplacedVolume;
 }
 
 /** How a restore (or one chunk of it) ended. */
