@@ -25,6 +25,7 @@ import {
   type RestorePhase,
   type RestoreTotals,
 } from './result.ts';
+import type { ReplacedVolume } from './volume-replacement.ts';
 
 /** Chunks in a row that applied nothing before the run is declared stuck (instead of looping forever). */
 export const MAX_STALLED_CHUNKS = 3;
@@ -151,6 +152,8 @@ export interface DrRestoreChunk {
   /** Created by this restore, so a drill's cleanup removes exactly these. */
   createdNamespaces: string[];
   createdPersistentVolumes: string[];
+  /** PVs replaced onto their restored volume, the old volume retained; present when there were any. */
+  replacedVolumes?: ReplacedVolume[];
   /** Volumes made from snapshot copies in the target region. */
   volumes: number;
   /** Their ids (and those still being made), so a drill's cleanup deletes exactly these. */
@@ -202,6 +205,7 @@ export function newDrRestoreState(): DrRestoreState {
     namespaces: [],
     createdNamespaces: [],
     createdPersistentVolumes: [],
+    replacedVolumes: [],
     stalls: 0,
   };
 }
@@ -368,6 +372,7 @@ function record(state: DrRestoreState, objects: readonly ObjectOutcome[]): void 
     }
     if (object.groupResource === 'persistentvolumes' && object.outcome === 'created')
       createdPvs.add(object.name);
+    if (object.replacedVolume !== undefined) state.replacedVolumes.push(object.replacedVolume);
   }
   state.namespaces = [...namespaces].sort();
   state.createdNamespaces = [...createdNamespaces].sort();
@@ -389,6 +394,7 @@ function answer(
     namespaces: state.namespaces,
     createdNamespaces: state.createdNamespaces,
     createdPersistentVolumes: state.createdPersistentVolumes,
+    ...(state.replacedVolumes.length > 0 ? { replacedVolumes: state.replacedVolumes } : {}),
     volumes: Object.keys(state.volumeMapping).length,
     createdVolumes: createdVolumeIds(state),
     failures: failures.slice(0, MAX_ANSWERED_FAILURES).map((failure) => ({

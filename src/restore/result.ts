@@ -63,6 +63,8 @@ export interface DrRestoreState {
   namespaces: string[];
   createdNamespaces: string[];
   createdPersistentVolumes: string[];
+  /** PVs replaced onto their restored volume, each old volume retained (a failback's report names them). */
+  replacedVolumes: ReplacedVolume[];
   /** Chunks in a row that applied nothing. */
   stalls: number;
 }
@@ -108,6 +110,17 @@ export const drRestoreStateSchema: z.ZodMiniType<DrRestoreState, unknown> = z.ob
   namespaces: z._default(z.array(z.string()), []),
   createdNamespaces: z._default(z.array(z.string()), []),
   createdPersistentVolumes: z._default(z.array(z.string()), []),
+  replacedVolumes: z._default(
+    z.array(
+      z.object({
+        persistentVolume: z.string(),
+        retainedVolumeId: z.optional(z.string()),
+        volumeId: z.optional(z.string()),
+        claim: z.optional(z.string()),
+      }),
+    ),
+    [],
+  ),
   stalls: z._default(whole(), 0),
 });
 
