@@ -9,6 +9,7 @@ import { AlarmForwarderStack } from './stacks/alarm-forwarder-stack.ts';
 import { alarmRegion } from './stacks/alarm-forwarding.ts';
 import { DrStack } from './stacks/dr-stack.ts';
 import { PrimaryStack } from './stacks/primary-stack.ts';
+import { SigningKeyStack } from './stacks/signing-key.ts';
 
 /** The config file used when none is named and eks-dr.config.json does not exist. */
 export const EXAMPLE_CONFIG = 'eks-dr.config.example.json';
@@ -46,6 +47,8 @@ export function loadConfig(path: string): DrPlan {
 export interface EksDrStacks {
   readonly primary: PrimaryStack;
   readonly dr: DrStack;
+  /** The multi-Region manifest signing key, in the primary region; the DR stack holds its replica. */
+  readonly signingKey: SigningKeyStack;
   readonly forwarders: readonly AlarmForwarderStack[];
 }
 
@@ -63,13 +66,21 @@ export function buildApp(app: App, plan: DrPlan, options: BuildOptions = {}): Ek
   // Server access logs are delivered through a bucket policy, so ACLs stay disabled on every bucket.
   app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
   const prefix = `EksDr-${plan.name}`;
+  // First of all: the DR stack replicates this key, and the primary stack deploys after the DR stack.
+  const signingKey = new SigningKeyStack(app, `${prefix}-SigningKey`, {
+    plan,
+    env: { ...account, region: plan.primary.region },
+    description: `eks-dr ${plan.name}: the key that signs backup manifests, in ${plan.primary.region}`,
+  });
   const dr = new DrStack(app, `${prefix}-Dr`, {
     plan,
+    primarySigningKeyArn: signingKey.keyArn,
     env: { ...account, region: plan.dr.region },
     description: `eks-dr ${plan.name}: recovery workflows in ${plan.dr.region}`,
   });
   const primary = new PrimaryStack(app, `${prefix}-Primary`, {
     plan,
+    signingKeyArn: signingKey.keyArn,
     env: { ...account, region: plan.primary.region },
     description: `eks-dr ${plan.name}: backups of ${plan.primary.clusterName} in ${plan.primary.region}`,
   });
@@ -88,5 +99,5 @@ export function buildApp(app: App, plan: DrPlan, options: BuildOptions = {}): Ek
       }),
   );
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { primary, dr, forwarders };
+  return { primary, dr, signingKey, forwarders };
 }

@@ -34,6 +34,7 @@ import {
 } from './names.ts';
 import * as allow from './permissions.ts';
 import { pascal } from './primary-stack.ts';
+import { replicaSigningKey, signingKeyUse } from './signing-key.ts';
 
 /** CloudWatch namespace and dimension of the metrics the report function publishes. */
 export const METRICS_NAMESPACE = 'EksDr';
@@ -42,11 +43,15 @@ export const METRICS_NAMESPACE = 'EksDr';
 export interface DrStackProps extends StackProps {
   /** The validated DR plan; its DR region is the stack's region. */
   readonly plan: DrPlan;
+  /** The primary manifest signing key (SigningKeyStack, primary region), replicated into this region. */
+  readonly primarySigningKeyArn: string;
 }
 
 /** Recovery: failover, failback and drill workflows in the DR region, started by alarm or by hand. */
 export class DrStack extends Stack {
   readonly key: kms.IKey;
+  /** The ARN of the signing key's replica in this region, which this stack's functions use. */
+  readonly signingKeyArn: string;
   readonly bucket: s3.Bucket;
   readonly topic: sns.Topic;
   readonly deadLetterQueue: sqs.Queue;
@@ -61,11 +66,18 @@ export class DrStack extends Stack {
   readonly backupAgeAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DrStackProps) {
-    super(scope, id, { ...props, env: { ...props.env, region: props.plan.dr.region } });
+    super(scope, id, {
+      ...props,
+      env: { ...props.env, region: props.plan.dr.region },
+      // The replica of the signing key takes the primary key's ARN from the primary region.
+      crossRegionReferences: true,
+    });
     const { plan } = props;
     const planJson = serializePlan(plan);
     const { key, created } = stackKey(this, plan, 'dr');
     this.key = key;
+    this.signingKeyArn = replicaSigningKey(this, plan, props.primarySigningKeyArn);
+    const signingKey = { SIGNING_KEY_ARN: this.signingKeyArn };
     if (created) {
       // Alarm actions publish to the encrypted topic as the CloudWatch service.
       key.addToResourcePolicy(
@@ -159,8 +171,13 @@ export class DrStack extends Stack {
     const capacity = fn('capacity');
     capacity.allow(allow.describeClusters(this, plan, ['dr']), ...allow.nodegroupScaling(this, plan));
 
-    const restore = fn('restore', { timeout: Duration.minutes(15), memorySize: 1024 });
+    const restore = fn('restore', {
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      environment: signingKey,
+    });
     restore.allow(
+      signingKeyUse(this.signingKeyArn, { verify: true }),
       allow.describeClusters(this, plan, ['dr', 'primary']),
       ...allow.backupBucketAccess(this, plan, 'dr', ['read'], drKey),
       ...allow.backupBucketAccess(this, plan, 'primary', ['read'], primaryKey),
@@ -202,9 +219,10 @@ export class DrStack extends Stack {
     const snapshot = fn('snapshot', {
       timeout: Duration.minutes(10),
       memorySize: 1024,
-      environment: { NODE_OPTIONS: SNAPSHOT_NODE_OPTIONS },
+      environment: { NODE_OPTIONS: SNAPSHOT_NODE_OPTIONS, ...signingKey },
     });
     snapshot.allow(
+      signingKeyUse(this.signingKeyArn, { sign: true }),
       allow.describeClusters(this, plan, ['dr']),
       ...allow.backupBucketAccess(this, plan, 'dr', ['write'], drKey),
       allow.describeVolumesAndSnapshots(),
@@ -218,8 +236,10 @@ export class DrStack extends Stack {
       ...ebsKeys(this, plan),
       ...primaryEbsKeys(this, plan),
     );
-    const copy = fn('copy', { timeout: Duration.minutes(10), memorySize: 1024 });
+    const copy = fn('copy', { timeout: Duration.minutes(10), memorySize: 1024, environment: signingKey });
     copy.allow(
+      // Verifies the source before copying; signs the destination manifest it completes.
+      signingKeyUse(this.signingKeyArn, { sign: true, verify: true }),
       ...allow.backupBucketAccess(this, plan, 'dr', ['read'], drKey),
       ...allow.backupBucketAccess(this, plan, 'primary', ['write', 'delete'], primaryKey),
     );

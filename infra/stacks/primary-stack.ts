@@ -27,11 +27,14 @@ import {
   topicArn,
 } from './names.ts';
 import * as allow from './permissions.ts';
+import { signingKeyUse } from './signing-key.ts';
 
 /** Properties of the primary stack. */
 export interface PrimaryStackProps extends StackProps {
   /** The validated DR plan; its primary region is the stack's region. */
   readonly plan: DrPlan;
+  /** The manifest signing key (SigningKeyStack, this region): the snapshot and copy sign, the copy verifies. */
+  readonly signingKeyArn: string;
 }
 
 /** Backups: snapshot the primary cluster on a schedule, copy to the DR region, prune. */
@@ -91,9 +94,10 @@ export class PrimaryStack extends Stack {
     const snapshot = fn('snapshot', {
       timeout: Duration.minutes(10),
       memorySize: 1024,
-      environment: { NODE_OPTIONS: SNAPSHOT_NODE_OPTIONS },
+      environment: { NODE_OPTIONS: SNAPSHOT_NODE_OPTIONS, SIGNING_KEY_ARN: props.signingKeyArn },
     });
     snapshot.allow(
+      signingKeyUse(props.signingKeyArn, { sign: true }),
       allow.describeClusters(this, plan, ['primary']),
       ...allow.backupBucketAccess(this, plan, 'primary', ['write'], primaryKey),
       allow.describeVolumesAndSnapshots(),
@@ -107,8 +111,14 @@ export class PrimaryStack extends Stack {
       ...ebsKeys(this, plan),
     );
 
-    const copy = fn('copy', { timeout: Duration.minutes(10), memorySize: 1024 });
+    const copy = fn('copy', {
+      timeout: Duration.minutes(10),
+      memorySize: 1024,
+      environment: { SIGNING_KEY_ARN: props.signingKeyArn },
+    });
     copy.allow(
+      // Verifies the source before copying; signs the destination manifest it completes.
+      signingKeyUse(props.signingKeyArn, { sign: true, verify: true }),
       ...allow.backupBucketAccess(this, plan, 'primary', ['read'], primaryKey),
       ...allow.backupBucketAccess(this, plan, 'dr', ['write', 'delete'], drKey),
     );

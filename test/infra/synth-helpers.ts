@@ -60,6 +60,9 @@ export function flatten(value: unknown): string {
     if (ref) return `<${ref}>`;
     const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
     if (getAtt) return `<${getAtt[0]}.${getAtt[1]}>`;
+    // A value exported by another stack of the same region (e.g. the signing key's ARN).
+    const imported = (value as { 'Fn::ImportValue'?: unknown })['Fn::ImportValue'];
+    if (imported !== undefined) return `<import:${flatten(imported)}>`;
   }
   return JSON.stringify(value);
 }
